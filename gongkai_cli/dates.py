@@ -1,0 +1,219 @@
+"""Deadline wording and typed dates -> calendar dates in the plan's time zone (Asia/Shanghai).
+
+Deadlines are calendar days, not instants: ``11月底前`` in a 2023 plan is 2023-11-30 inclusive, and
+"today" is the date in 任城 whatever zone the machine runs in.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+from .errors import UsageError
+from .text import normalize, parse_cn_numeral
+
+DEFAULT_TZ = "Asia/Shanghai"
+_CHINA_STANDARD_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
+
+# Wording that never falls due.
+OPEN_ENDED = ("持续推进", "长期坚持", "长期推进", "长期", "持续", "常态化")
+
+_NUM = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+_YEAR = r"(?:(\d{4})年)?"
+_MONTH_END = re.compile(rf"^{_YEAR}{_NUM}月(?:底|末)前?$")
+_BEFORE_MONTH = re.compile(rf"^{_YEAR}{_NUM}月(?:份)?前$")
+_DAY = re.compile(rf"^{_YEAR}{_NUM}月{_NUM}[日号]前?$")
+_YEAR_END = re.compile(r"^(?:(\d{4})年)?(?:年底|年末|年内|全年)前?$")
+_QUARTER_END = re.compile(r"^(?:(\d{4})年)?第?([一二三四1-4])季度(?:末|底)前?$")
+_BEFORE_QUARTER = re.compile(r"^(?:(\d{4})年)?第?([一二三四1-4])季度前$")
+_HALF = re.compile(r"^(?:(\d{4})年)?(上|下)半年(?:底|末)?前?$")
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar month arithmetic that clamps to month ends: 01-31 + 1 month is the end of February."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month0 = divmod(index, 12)
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise OverflowError("date out of range")
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return dt.date(year, month0 + 1, min(day.day, last))
+
+
+def _num(text: str) -> int | None:
+    return parse_cn_numeral(text)
+
+
+def _year(text: str | None, default: int) -> int:
+    return int(text) if text else default
+
+
+def _one_deadline(text: str, year: int) -> dt.date | None:
+    """One piece of deadline wording -> its last on-time day. Raises ValueError if unreadable."""
+    if m := _MONTH_END.match(text):
+        month = _num(m.group(2))
+        if month and 1 <= month <= 12:
+            return month_end(_year(m.group(1), year), month)
+    elif m := _BEFORE_MONTH.match(text):
+        month = _num(m.group(2))
+        if month and 1 <= month <= 12:
+            return dt.date(_year(m.group(1), year), month, 1) - dt.timedelta(days=1)
+    elif m := _DAY.match(text):
+        month, day = _num(m.group(2)), _num(m.group(3))
+        if month and day:
+            return dt.date(_year(m.group(1), year), month, day)
+    elif m := _YEAR_END.match(text):
+        return dt.date(_year(m.group(1), year), 12, 31)
+    elif m := _QUARTER_END.match(text):
+        quarter = _num(m.group(2)) or 0
+        return month_end(_year(m.group(1), year), quarter * 3)
+    elif m := _BEFORE_QUARTER.match(text):
+        # "三季度前": before the third quarter starts, like "8月前" is before August starts.
+        quarter = _num(m.group(2)) or 0
+        return dt.date(_year(m.group(1), year), (quarter - 1) * 3 + 1, 1) - dt.timedelta(days=1)
+    elif m := _HALF.match(text):
+        return month_end(_year(m.group(1), year), 6 if m.group(2) == "上" else 12)
+    raise ValueError(text)
+
+
+def resolve_deadline(text: str, year: int) -> dt.date | None:
+    """Deadline wording -> the last day that counts as on time, or None for open-ended wording.
+
+    A cell with several dated milestones (``6月底前启动,12月底前完成``) resolves to the last one.
+    Raises ValueError when the wording is not understood.
+    """
+    key = normalize(text)
+    if not key:
+        raise ValueError(text)
+    if key in OPEN_ENDED:
+        return None
+    pieces = [p for p in re.split(r"[,;、。]", key) if p]
+    dates: list[dt.date] = []
+    for piece in pieces:
+        # A milestone may carry words after its date: "6月底前完成摸底".
+        m = re.match(r"^(.*?(?:底前|末前|日前|号前|月前|季度前|年底|年内|全年|底|末|[日号]))", piece)
+        head = m.group(1) if m else piece
+        try:
+            day = _one_deadline(head, year)
+        except (ValueError, OverflowError) as exc:
+            raise ValueError(text) from exc
+        if day is not None:
+            dates.append(day)
+    if not dates:
+        raise ValueError(text)
+    return max(dates)
+
+
+# ---------------------------------------------------------------------------------------------
+# "today" and what a person types
+
+
+def plan_zone(name: str = DEFAULT_TZ) -> dt.tzinfo:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name)
+    except Exception:  # no tz database on this machine (Windows without tzdata)
+        if name == DEFAULT_TZ:
+            return _CHINA_STANDARD_TIME  # China has kept UTC+8 without DST since 1991
+        raise UsageError(f"无法识别时区：{name}") from None
+
+
+def today(tz_name: str = DEFAULT_TZ) -> dt.date:
+    """The calendar date now in the plan's zone (not the machine's)."""
+    return dt.datetime.now(plan_zone(tz_name)).date()
+
+
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})$")
+_RELATIVE = re.compile(r"^([+-])(\d{1,5})([dwmy]|天|日|周|星期|个月|月|年)$")
+_UNSIGNED_DAYS = re.compile(r"^(\d{1,5})([dw])$")
+_MONTH_ONLY = re.compile(rf"^{_YEAR}{_NUM}月(?:份)?$")
+_DAYS_PER = {"d": 1, "天": 1, "日": 1, "w": 7, "周": 7, "星期": 7}
+_WORDS = {
+    "today": 0,
+    "今天": 0,
+    "今日": 0,
+    "tomorrow": 1,
+    "明天": 1,
+    "明日": 1,
+    "yesterday": -1,
+    "昨天": -1,
+    "昨日": -1,
+}
+
+
+def parse_date(text: str, *, today: dt.date, year: int | None = None) -> dt.date:
+    """What a person types -> a calendar date.
+
+    ``year`` is the year for forms without one (``12-01``, ``11月底``): the plan's year when there
+    is a plan, else today's. Raises UsageError naming what was typed.
+    """
+    raw = text
+    key = normalize(text).lower()
+    default_year = year if year is not None else today.year
+    try:
+        day = _parse_date(key, today, default_year)
+    except (ValueError, OverflowError):
+        day = None
+    if day is None:
+        raise UsageError(
+            f"无法识别的日期：{raw!r}（可写 2023-12-01、12-01、today、+3d、+2w、eom、11月底、12月1日）"
+        )
+    return day
+
+
+def _parse_date(key: str, today_: dt.date, year: int) -> dt.date | None:
+    if key in _WORDS:
+        return today_ + dt.timedelta(days=_WORDS[key])
+    if key in ("eom", "月底", "本月底"):
+        return month_end(today_.year, today_.month)
+    if key in ("eoy", "年底", "今年底"):
+        return dt.date(today_.year, 12, 31)
+    if m := _ISO.match(key) or _COMPACT.match(key):
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if m := _MONTH_DAY.match(key):
+        return dt.date(year, int(m.group(1)), int(m.group(2)))
+    if m := _UNSIGNED_DAYS.match(key):
+        return today_ + dt.timedelta(days=int(m.group(1)) * _DAYS_PER[m.group(2)])
+    if m := _MONTH_ONLY.match(key):
+        month = _num(m.group(2))
+        return month_end(_year(m.group(1), year), month) if month and 1 <= month <= 12 else None
+    if m := _RELATIVE.match(key):
+        sign = -1 if m.group(1) == "-" else 1
+        amount, unit = int(m.group(2)) * sign, m.group(3)
+        if unit in _DAYS_PER:
+            return today_ + dt.timedelta(days=amount * _DAYS_PER[unit])
+        if unit in ("m", "个月", "月"):
+            return add_months(today_, amount)
+        return add_months(today_, amount * 12)
+    if re.search(r"[年月日号底末季]", key):
+        return _one_deadline(key, year)
+    if re.fullmatch(r"[a-z0-9 ,./-]+", key) and re.search(r"[a-z]{3}", key):
+        return _dateutil_parse(key, today_)
+    return None
+
+
+def _dateutil_parse(key: str, today_: dt.date) -> dt.date | None:
+    """English month names ("1 dec 2023", "dec 1"), left to python-dateutil."""
+    from dateutil import parser
+
+    default = dt.datetime(today_.year, today_.month, today_.day)
+    try:
+        return parser.parse(key, default=default).date()
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_duration(text: str) -> int:
+    """``7d``, ``2w``, ``7``, ``7天``, ``2周`` -> a number of days (for ``--within``)."""
+    key = normalize(text).lower()
+    m = re.fullmatch(r"(\d{1,4})(d|w|天|日|周|星期)?", key)
+    if not m:
+        raise UsageError(f"无法识别的时长：{text!r}（可写 7d、2w、10天）")
+    return int(m.group(1)) * _DAYS_PER.get(m.group(2) or "d", 1)

@@ -1,0 +1,53 @@
+"""Errors that reach the user, each with its exit code.
+
+The CLI translates every GongkaiError once, in one place, into a one-line message on stderr and
+the exit code below. Nothing else prints tracebacks to users.
+"""
+
+from __future__ import annotations
+
+# Documented exit codes (README "退出码").
+EXIT_OK = 0
+EXIT_FOUND = 1  # a check found something: `validate` found problems, `overdue --check` found items
+EXIT_USAGE = 2  # bad arguments: unknown option, unknown unit/id/section, unreadable date
+EXIT_PLAN = 3  # the plan file cannot be read or is not a valid plan
+EXIT_STATE = 4  # the state file cannot be used
+EXIT_BUSY = 5  # the state file stayed locked by another writer
+EXIT_INTERRUPTED = 130
+
+
+class GongkaiError(Exception):
+    """An error meant for the user. ``str(err)`` is the one-line Chinese message."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(GongkaiError):
+    """A bad argument or option value."""
+
+    exit_code = EXIT_USAGE
+
+
+class PlanError(GongkaiError):
+    """The plan file is missing, unreadable or invalid."""
+
+    exit_code = EXIT_PLAN
+
+
+class StateError(GongkaiError):
+    """The state file is missing, corrupt, foreign or not writable."""
+
+    exit_code = EXIT_STATE
+
+
+class BusyError(GongkaiError):
+    """Another process kept the state file locked past the wait limit."""
+
+    exit_code = EXIT_BUSY

@@ -1,0 +1,139 @@
+"""The plan as frozen data: parts, sections, tasks, units and groups. No I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .text import cn_numeral
+
+# Unit kinds as written in the plan file, with the words a person reads.
+UNIT_KINDS: dict[str, str] = {
+    "department": "区政府部门/直属事业单位",
+    "town": "镇",
+    "subdistrict": "街道",
+    "zone": "开发区",
+    "external": "区政府以外单位",
+}
+
+
+@dataclass(frozen=True)
+class PlanMeta:
+    title: str
+    doc_number: str  # 文号, e.g. 济任政办字〔2023〕24号
+    issuer: str
+    issued: dt.date | None
+    year: int
+    timezone: str = "Asia/Shanghai"
+    notice_title: str = ""
+    source: str = ""
+
+    @property
+    def identity(self) -> str:
+        """What marks are keyed by: 文号 + year, so editing wording never orphans them."""
+        return f"{self.doc_number}#{self.year}"
+
+
+@dataclass(frozen=True)
+class Part:
+    number: int
+    title: str
+
+    @property
+    def label(self) -> str:
+        return f"{cn_numeral(self.number)}、"
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    part: int
+    title: str
+
+    @property
+    def label(self) -> str:
+        return f"({cn_numeral(self.number)})"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    text: str  # as written: 12月底前
+    date: dt.date | None  # last day the work counts as on time; None: never overdue (持续推进)
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    section: int
+    part: int
+    units: tuple[str, ...]  # unit and group names as the table writes them, in order
+    requirement: str  # 具体要求, verbatim
+    deadline: Deadline
+    line: int = 0  # where the task starts in the plan file (1-based), 0 when unknown
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+    full_name: str = ""
+    note: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return UNIT_KINDS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A phrase that stands for several units.
+
+    A closed group assigns its rows to every member. An open group (``X、Y等区政府有关部门单位``,
+    ``重大行政决策事项承办单位``) or one whose members are unknown assigns nobody for certain; the
+    members of the groups named in ``within`` may see its rows as "possibly relevant".
+    """
+
+    name: str
+    members: tuple[str, ...] = ()
+    open: bool = False
+    within: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def definite(self) -> bool:
+        """True when the row is assigned to each listed member for certain."""
+        return not self.open and bool(self.members)
+
+
+@dataclass(frozen=True)
+class Plan:
+    meta: PlanMeta
+    parts: tuple[Part, ...]
+    sections: tuple[Section, ...]
+    tasks: tuple[Task, ...]
+    units: tuple[Unit, ...]
+    groups: tuple[Group, ...]
+    path: str = ""
+    _index: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+
+    def part(self, number: int) -> Part:
+        return next(p for p in self.parts if p.number == number)
+
+    def section(self, number: int) -> Section:
+        return next(s for s in self.sections if s.number == number)
+
+    def task(self, task_id: int) -> Task | None:
+        by_id = self._index.get("tasks")
+        if by_id is None:
+            by_id = {t.id: t for t in self.tasks}
+            self._index["tasks"] = by_id
+        assert isinstance(by_id, dict)
+        return by_id.get(task_id)
+
+    def group(self, name: str) -> Group | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+    def unit(self, name: str) -> Unit | None:
+        return next((u for u in self.units if u.name == name), None)

@@ -1,0 +1,378 @@
+"""Output: Rich tables for people; JSON / CSV / TSV / Markdown for scripts.
+
+Machine formats are a contract: keys are only ever added; absent values are null; an empty result
+is ``[]``; dates are YYYY-MM-DD. Text from the plan is always data, never Rich markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .model import Group, Plan, Task
+from .plan import Problem
+from .queries import Match
+from .text import cn_numeral
+from .units import Directory
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+FORMATS = ("table", "json", "csv", "tsv", "md")
+COLOR_MODES = ("auto", "always", "never")
+
+TASK_COLUMNS = (
+    "id",
+    "part",
+    "part_title",
+    "section",
+    "section_label",
+    "section_title",
+    "units",
+    "requirement",
+    "deadline",
+    "deadline_text",
+    "relation",
+    "via",
+)
+
+
+def console(stderr: bool = False, color: str = "auto") -> Console:
+    from rich.console import Console
+
+    force = True if color == "always" else None
+    no_color = True if color == "never" else None
+    return Console(
+        stderr=stderr,
+        force_terminal=force,
+        no_color=no_color,
+        color_system=None if color == "never" else "auto",
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+def units_text(plan: Plan, task: Task) -> str:
+    """The 责任单位 cell as the table writes it: ``区商务局、区发改局等区政府有关部门单位``."""
+    out = ""
+    for i, name in enumerate(task.units):
+        group = plan.group(name)
+        if i and group is not None and group.open:
+            out += "等"
+        elif i:
+            out += "、"
+        out += name
+    return out
+
+
+def task_record(plan: Plan, match: Match) -> dict[str, Any]:
+    task = match.task
+    section = plan.section(task.section)
+    return {
+        "id": task.id,
+        "part": task.part,
+        "part_title": plan.part(task.part).title,
+        "section": task.section,
+        "section_label": section.label,
+        "section_title": section.title,
+        "units": list(task.units),
+        "requirement": task.requirement,
+        "deadline": task.deadline.date.isoformat() if task.deadline.date else None,
+        "deadline_text": task.deadline.text,
+        "relation": match.relation.kind if match.relation else None,
+        "via": match.relation.via if match.relation else None,
+    }
+
+
+def write_json(data: Any, out: Any = None) -> None:
+    out = out or sys.stdout
+    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def _flat(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def write_delimited(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, out: Any = None
+) -> None:
+    """CSV (RFC 4180, header row) or TSV (tabs and newlines inside cells become spaces)."""
+    out = out or sys.stdout
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_flat(row.get(c)) for c in columns])
+        return
+    out.write("\t".join(columns) + "\n")
+    for row in rows:
+        cells = [_flat(row.get(c)).replace("\t", " ").replace("\r", " ").replace("\n", " ") for c in columns]
+        out.write("\t".join(cells) + "\n")
+
+
+def write_markdown(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], headers: Sequence[str], out: Any = None
+) -> None:
+    out = out or sys.stdout
+
+    def cell(value: Any) -> str:
+        text = _flat(value).replace("\\", "\\\\").replace("|", "\\|")
+        return text.replace("\r\n", "<br>").replace("\n", "<br>")
+
+    out.write("| " + " | ".join(headers) + " |\n")
+    out.write("|" + "|".join("---" for _ in headers) + "|\n")
+    for row in rows:
+        out.write("| " + " | ".join(cell(row.get(c)) for c in columns) + " |\n")
+
+
+def emit(rows: list[dict[str, Any]], columns: Sequence[str], headers: Sequence[str], fmt: str) -> None:
+    """The machine formats shared by every listing."""
+    if fmt == "json":
+        write_json(rows)
+    elif fmt in ("csv", "tsv"):
+        write_delimited(rows, columns, fmt)
+    elif fmt == "md":
+        write_markdown(rows, columns, headers)
+
+
+# ---------------------------------------------------------------------------------------------
+# tasks
+
+TASK_MD_HEADERS = ("编号", "部分", "工作任务", "责任单位", "具体要求", "完成时限", "归属")
+
+
+def tasks_output(
+    plan: Plan, matches: list[Match], fmt: str, con: Console, caption: str = "", who: str | None = None
+) -> None:
+    if fmt == "table":
+        con.print(tasks_table(plan, matches, caption, who))
+        return
+    rows = [task_record(plan, m) for m in matches]
+    if fmt == "md":
+        md_rows = [
+            {
+                "id": r["id"],
+                "part": f"{cn_numeral(r['part'])}、{r['part_title']}",
+                "section": f"{r['section_label']}{r['section_title']}",
+                "units": units_text(plan, m.task),
+                "requirement": r["requirement"],
+                "deadline": f"{r['deadline_text']}（{r['deadline'] or '无截止日期'}）",
+                "relation": m.relation.label if m.relation else "",
+            }
+            for r, m in zip(rows, matches, strict=True)
+        ]
+        cols = ("id", "part", "section", "units", "requirement", "deadline", "relation")
+        with_relation = any(m.relation for m in matches)
+        n = len(cols) if with_relation else len(cols) - 1
+        write_markdown(md_rows, cols[:n], TASK_MD_HEADERS[:n])
+        return
+    emit(rows, TASK_COLUMNS, TASK_COLUMNS, fmt)
+
+
+def _deadline_cell(task: Task) -> str:
+    date = task.deadline.date.isoformat() if task.deadline.date else "无截止日期"
+    return f"{task.deadline.text}\n{date}"
+
+
+def _units_cell(plan: Plan, match: Match, who: str | None) -> Any:
+    """The 责任单位 cell; with --unit, the name that brought the row is bold and the way it came is said."""
+    from rich.text import Text
+
+    text = Text(units_text(plan, match.task))
+    relation = match.relation
+    if relation is None:
+        return text
+    if who and relation.kind == "direct":
+        text.highlight_words([who], style="bold")
+    if relation.via:
+        text.highlight_words([relation.via], style="bold")
+        note = "经由统称" if relation.kind == "group" else "可能相关，开放式表述"
+        text.append(f"\n（{note}）", style="dim")
+    return text
+
+
+def tasks_table(plan: Plan, matches: list[Match], caption: str, who: str | None = None) -> Any:
+    """The rows as the official table lays them out: a heading row for each 工作任务, then its rows."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=Text(plan.meta.title),
+        caption=Text(caption),
+        box=box.SQUARE,
+        expand=True,
+        title_justify="left",
+        caption_justify="left",
+    )
+    table.add_column("编号", justify="right", no_wrap=True)
+    table.add_column("责任单位", overflow="fold", ratio=2)
+    table.add_column("具体要求", overflow="fold", ratio=5)
+    table.add_column("完成时限", no_wrap=True)
+    previous = None
+    for m in matches:
+        task = m.task
+        if task.section != previous:
+            section = plan.section(task.section)
+            if previous is not None:
+                table.rows[-1].end_section = True
+            heading = Text(f"{section.label}{section.title}", style="bold")
+            table.add_row(Text(""), Text(""), heading, Text(""))
+            previous = task.section
+        table.add_row(
+            Text(str(task.id)), _units_cell(plan, m, who), Text(task.requirement), Text(_deadline_cell(task))
+        )
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# show
+
+
+def expansion_record(directory: Directory, name: str, group: Group | None) -> dict[str, Any]:
+    if group is None:
+        unit = directory.units[name]
+        return {"name": name, "kind": unit.kind, "group": False, "open": False, "members": None}
+    return {
+        "name": name,
+        "kind": "group",
+        "group": True,
+        "open": group.open,
+        "members": list(group.members),
+        "within": list(group.within),
+        "note": group.note or None,
+    }
+
+
+def show_record(plan: Plan, directory: Directory, task: Task) -> dict[str, Any]:
+    record = task_record(plan, Match(task, None))
+    record["units_text"] = units_text(plan, task)
+    record["expanded"] = [expansion_record(directory, n, g) for n, g in directory.expand(task)]
+    return record
+
+
+def group_summary(group: Group) -> str:
+    if group.open:
+        where = "、".join(group.within) or "—"
+        return f"开放式表述，不确定分配给具体单位；{where} 的成员可能相关"
+    if not group.members:
+        return "成员未知（名录中没有名单），按一个单位计"
+    return f"{len(group.members)} 个单位：" + "、".join(group.members)
+
+
+def show_panel(plan: Plan, directory: Directory, task: Task) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
+    section = plan.section(task.section)
+    part = plan.part(task.part)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text("编号"), Text(str(task.id)))
+    grid.add_row(Text("部分"), Text(f"{part.label}{part.title}"))
+    grid.add_row(Text("工作任务"), Text(f"{section.label}{section.title}"))
+    grid.add_row(Text("责任单位"), Text(units_text(plan, task)))
+    grid.add_row(Text("具体要求"), Text(task.requirement))
+    date = task.deadline.date.isoformat() if task.deadline.date else "无截止日期"
+    grid.add_row(Text("完成时限"), Text(f"{task.deadline.text}（{date}）"))
+    for name, group in directory.expand(task):
+        if group is not None:
+            grid.add_row(Text("统称"), Text(f"{name}：{group_summary(group)}"))
+    return grid
+
+
+# ---------------------------------------------------------------------------------------------
+# units
+
+
+def unit_records(plan: Plan, directory: Directory) -> dict[str, Any]:
+    from .units import derived_aliases
+
+    direct: dict[str, int] = {}
+    for task in plan.tasks:
+        for name in task.units:
+            direct[name] = direct.get(name, 0) + 1
+    units = [
+        {
+            "name": u.name,
+            "kind": u.kind,
+            "kind_label": u.kind_label,
+            "full_name": u.full_name or None,
+            "aliases": list(dict.fromkeys([*u.aliases, *derived_aliases(u)])),
+            "groups": [g.name for g in directory.groups_of(u.name)],
+            "direct_tasks": direct.get(u.name, 0),
+            "note": u.note or None,
+        }
+        for u in plan.units
+    ]
+    groups = [
+        {
+            "name": g.name,
+            "open": g.open,
+            "members": list(g.members),
+            "within": list(g.within),
+            "aliases": list(g.aliases),
+            "direct_tasks": direct.get(g.name, 0),
+            "note": g.note or None,
+        }
+        for g in plan.groups
+    ]
+    return {"units": units, "groups": groups}
+
+
+UNIT_COLUMNS = ("name", "kind", "kind_label", "full_name", "aliases", "groups", "direct_tasks", "note")
+UNIT_HEADERS = ("名称", "类别代码", "类别", "全称", "别名", "所属统称", "直接点名的任务数", "备注")
+
+
+def units_tables(records: dict[str, Any]) -> list[Any]:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    units = Table(title=Text("单位名录"), box=box.SQUARE, title_justify="left")
+    for header, kw in (
+        ("名称", {"no_wrap": True}),
+        ("类别", {"no_wrap": True}),
+        ("别名", {"overflow": "fold"}),
+        ("所属统称", {"overflow": "fold"}),
+        ("点名任务", {"justify": "right", "no_wrap": True}),
+        ("备注", {"overflow": "fold"}),
+    ):
+        units.add_column(header, **kw)
+    for u in records["units"]:
+        units.add_row(
+            Text(u["name"]),
+            Text(u["kind_label"]),
+            Text("、".join(u["aliases"])),
+            Text("、".join(u["groups"])),
+            Text(str(u["direct_tasks"])),
+            Text(u["note"] or ""),
+        )
+    groups = Table(title=Text("统称"), box=box.SQUARE, title_justify="left")
+    groups.add_column("统称", no_wrap=True)
+    groups.add_column("点名任务", justify="right", no_wrap=True)
+    groups.add_column("成员", overflow="fold", ratio=3)
+    groups.add_column("说明", overflow="fold", ratio=2)
+    for g in records["groups"]:
+        group = Group(g["name"], tuple(g["members"]), g["open"], tuple(g["within"]))
+        groups.add_row(
+            Text(g["name"]), Text(str(g["direct_tasks"])), Text(group_summary(group)), Text(g["note"] or "")
+        )
+    return [units, groups]
+
+
+# ---------------------------------------------------------------------------------------------
+# validate
+
+
+def problems_lines(path: str, problems: list[Problem]) -> list[str]:
+    return [p.render(path) for p in problems]
