@@ -38,7 +38,7 @@ def _usage_message(exc: Any) -> str:
     message = exc.message
     if m := re.match(r"No such command '(.+)'", message):
         return f"未知命令：{m.group(1)}（gongkai --help 列出全部命令）"
-    if m := re.match(r"Got unexpected extra arguments? \((.+)\)", message):
+    if m := re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.+)\)", message):
         return f"多余的参数：{m.group(1)}"
     return f"用法错误：{message}"
 

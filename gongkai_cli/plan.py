@@ -259,6 +259,8 @@ def read_yaml(text: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         what = exc.problem or exc.context or "格式错误"
+        if "nesting depth" in what:
+            raise _YamlProblem(line, "嵌套层数过多，不像是一张分解表") from None
         raise _YamlProblem(line, f"YAML 格式错误：{what}") from None
     except yaml.YAMLError as exc:
         raise _YamlProblem(0, f"YAML 格式错误：{exc}") from None

@@ -49,7 +49,7 @@ def console(stderr: bool = False, color: str = "auto") -> Console:
         stderr=stderr,
         force_terminal=force,
         no_color=no_color,
-        color_system=None if color == "never" else "auto",
+        color_system={"never": None, "always": "standard"}.get(color, "auto"),
         highlight=False,
         soft_wrap=False,
     )
@@ -265,7 +265,7 @@ def group_summary(group: Group) -> str:
         return f"开放式表述，不确定分配给具体单位；{where} 的成员可能相关"
     if not group.members:
         return "成员未知（名录中没有名单），按一个单位计"
-    return f"{len(group.members)} 个单位：" + "、".join(group.members)
+    return f"共{len(group.members)}个单位：" + "、".join(group.members)
 
 
 def show_panel(plan: Plan, directory: Directory, task: Task) -> Any:

@@ -1,0 +1,64 @@
+"""Shared fixtures: every test runs with its own state location and no colour."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from gongkai_cli.cli import app
+from gongkai_cli.plan import default_plan_path, load_plan
+from gongkai_cli.units import Directory
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDORED_SOURCE = Path(__file__).parent / "source" / "rencheng-2023-gongkai-tasks.txt"
+SHARED_SOURCE = ROOT.parent / "shared" / "source" / "rencheng-2023-gongkai-tasks.txt"
+REGEN = os.environ.get("GONGKAI_REGEN") == "1"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the user's plan choice or touches the user's state."""
+    monkeypatch.delenv("GONGKAI_PLAN", raising=False)
+    monkeypatch.delenv("GONGKAI_UNIT", raising=False)
+    monkeypatch.setenv("GONGKAI_STATE", str(tmp_path / "state.sqlite3"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("TERM", "dumb")
+
+
+class Run:
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None) -> Any:
+        return self.runner.invoke(app, list(args), env=env)
+
+    def json(self, *args: str) -> Any:
+        r = self(*args, "--format", "json")
+        assert r.exit_code == 0, r.output
+        return json.loads(r.stdout)
+
+
+@pytest.fixture
+def run() -> Run:
+    return Run()
+
+
+@pytest.fixture(scope="session")
+def plan() -> Any:
+    return load_plan(default_plan_path())
+
+
+@pytest.fixture(scope="session")
+def directory(plan: Any) -> Directory:
+    return Directory(plan)
+
+
+@pytest.fixture(scope="session")
+def source_text() -> str:
+    return VENDORED_SOURCE.read_text(encoding="utf-8")

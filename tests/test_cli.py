@@ -1,0 +1,263 @@
+"""End-to-end: the commands as a user and a script run them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REGEN, VENDORED_SOURCE
+from .test_fidelity import parse_source
+from .test_plan import MINIMAL
+
+PARTS, SECTIONS, ROWS = parse_source(VENDORED_SOURCE.read_text(encoding="utf-8"))
+GOLDEN = Path(__file__).parent / "golden"
+REQUIRED_KEYS = {"id", "part", "section", "units", "requirement", "deadline", "deadline_text"}
+
+
+def rows_where(pred) -> list[int]:  # type: ignore[no-untyped-def]
+    return [i for i, r in enumerate(ROWS, 1) if pred(r)]
+
+
+def ids(records: list[dict]) -> list[int]:  # type: ignore[type-arg]
+    return [r["id"] for r in records]
+
+
+def test_unit_query_lists_direct_and_group_rows(run) -> None:  # type: ignore[no-untyped-def]
+    got = run.json("tasks", "--unit", "区教体局")
+    expected = rows_where(lambda r: "区教体局" in r.units or "区政府各部门单位" in r.units)
+    assert ids(got) == expected
+    for record in got:
+        if "区教体局" in record["units"]:
+            assert (record["relation"], record["via"]) == ("direct", None)
+        else:
+            assert (record["relation"], record["via"]) == ("group", "区政府各部门单位")
+
+
+def test_possible_rows_only_on_request(run) -> None:  # type: ignore[no-untyped-def]
+    plain = ids(run.json("tasks", "--unit", "教体局"))
+    wider = run.json("tasks", "--unit", "教体局", "--possible")
+    extra = [r for r in wider if r["id"] not in plain]
+    assert ids(extra) == rows_where(
+        lambda r: "区政府有关部门单位" in r.units or "重大行政决策事项承办单位" in r.units
+    )
+    assert {r["relation"] for r in extra} == {"possible"}
+
+
+def test_filters_combine(run) -> None:  # type: ignore[no-untyped-def]
+    got = run.json("tasks", "--unit", "区教体局", "--due-by", "11月底")
+    assert ids(got) == rows_where(lambda r: "区教体局" in r.units and r.deadline_text == "11月底前")
+    assert ids(run.json("tasks", "-u", "教体局", "-s", "(二)")) == ids(got)
+    got = run.json("tasks", "--part", "1", "--search", "解读")
+    assert ids(got) == [1, 2, 3, 5, 7, 11]  # found by hand in the published table
+    got = run.json("tasks", "--part", "二", "--search", "解读")  # the part's own title says 解读
+    assert ids(got) == rows_where(lambda r: r.part == 2) == list(range(29, 41))
+    got = run.json("tasks", "--search", "政府网站 新媒体")
+    text = lambda r: r.requirement + SECTIONS[r.section][1] + PARTS[r.part]  # noqa: E731
+    assert ids(got) == rows_where(lambda r: "政府网站" in text(r) and "新媒体" in text(r)) == [43, 52, 53]
+    assert ids(run.json("tasks", "--section", "十四")) == ids(run.json("tasks", "--section", "14"))
+    assert ids(run.json("tasks", "--section", "（十四）")) == rows_where(lambda r: r.section == 14)
+
+
+def test_due_by_takes_typed_dates(run) -> None:  # type: ignore[no-untyped-def]
+    november = rows_where(lambda r: r.deadline_text == "11月底前")
+    for typed in ("2023-11-30", "11-30", "11月底", "2023年11月30日", "11月30日"):
+        assert ids(run.json("tasks", "--due-by", typed)) == november, typed
+    assert run.json("tasks", "--due-by", "2023-11-29") == []
+
+
+def test_json_contract(run) -> None:  # type: ignore[no-untyped-def]
+    records = run.json("tasks")
+    assert len(records) == 59
+    for record in records:
+        assert set(record) >= REQUIRED_KEYS
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", record["deadline"])
+        assert isinstance(record["units"], list)
+    r = run("tasks", "--search", "没有这样的词", "--format", "json")
+    assert r.exit_code == 0 and r.stdout == "[]\n" and r.stderr == ""
+
+
+def test_csv_is_whole_and_parses(run) -> None:  # type: ignore[no-untyped-def]
+    r = run("tasks", "--unit", "区审计局", "--part", "一", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    table = list(csv.reader(io.StringIO(r.stdout)))
+    row = ROWS[3]
+    assert table == [
+        [
+            "id", "part", "part_title", "section", "section_label", "section_title", "units",
+            "requirement", "deadline", "deadline_text", "relation", "via",
+        ],
+        [
+            "4", "1", "推进绿色低碳高质量发展信息公开", "1", "(一)", "围绕稳经济、促活力强化公开", "区审计局",
+            row.requirement, "2023-12-31", "12月底前", "direct", "",
+        ],
+    ]  # fmt: skip
+
+
+def test_tsv_and_markdown(run) -> None:  # type: ignore[no-untyped-def]
+    r = run("tasks", "--section", "五", "--format", "tsv")
+    lines = r.stdout.splitlines()
+    assert lines[0].split("\t")[0] == "id" and len(lines) == 1 + 4
+    assert all(len(line.split("\t")) == 12 for line in lines)
+    r = run("tasks", "--section", "五", "--format", "md")
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("| 编号 |") and lines[1].startswith("|---") and len(lines) == 2 + 4
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if REGEN or not path.exists():
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs; GONGKAI_REGEN=1 rewrites it"
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("tasks-unit-jiaoti.txt", ("tasks", "--unit", "区教体局", "--section", "二")),
+        ("tasks-unit-changgou-possible.txt", ("tasks", "--unit", "长沟镇", "--possible", "--part", "一")),
+        ("show-18.txt", ("show", "18")),
+    ],
+)
+def test_tables_match_golden_files(run, name: str, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    r = run(*args)
+    assert r.exit_code == 0, r.output
+    assert "\x1b[" not in r.stdout
+    golden(name, r.stdout)
+
+
+def test_table_wraps_instead_of_truncating(run) -> None:  # type: ignore[no-untyped-def]
+    r = run("tasks", "--section", "十一", env={"COLUMNS": "60"})
+    column = "".join(line.split("│")[3].strip() for line in r.stdout.splitlines() if line.count("│") == 5)
+    assert ROWS[50].requirement in column
+    assert max(len(line) for line in r.stdout.splitlines()) <= 60
+
+
+def test_show_expands_groups(run) -> None:  # type: ignore[no-untyped-def]
+    record = run.json("show", "30")
+    assert record["id"] == 30
+    expanded = {e["name"]: e for e in record["expanded"]}
+    assert len(expanded["区政府各部门单位"]["members"]) == 28
+    assert "区教体局" in expanded["区政府各部门单位"]["members"]
+    assert expanded["运河经济开发区"]["group"] is False
+    assert "长沟镇" in expanded["各镇(街道)"]["members"]
+
+
+def test_units_lists_the_directory(run) -> None:  # type: ignore[no-untyped-def]
+    records = run.json("units")
+    by_name = {u["name"]: u for u in records["units"]}
+    assert "教体局" in by_name["区教体局"]["aliases"]
+    assert by_name["区教体局"]["groups"] == ["区政府各部门单位"]
+    assert by_name["国网任城供电公司"]["groups"] == []
+    groups = {g["name"]: g for g in records["groups"]}
+    assert groups["各涉农镇(街道)"]["members"] == []
+    assert groups["区政府有关部门单位"]["open"] is True
+    r = run("units")
+    assert r.exit_code == 0 and "各涉农镇(街道)" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (("tasks", "--unit", "教育局"), 2, "未知单位"),
+        (("tasks", "--unit", "区教体"), 2, "区教体局"),
+        (("tasks", "--section", "十五"), 2, "工作任务"),
+        (("tasks", "--part", "五"), 2, "部分"),
+        (("tasks", "--due-by", "下下周"), 2, "下下周"),
+        (("tasks", "--format", "xml"), 2, "xml"),
+        (("tasks", "--color", "rainbow"), 2, "rainbow"),
+        (("tasks", "--bogus"), 2, "未知选项"),
+        (("tasks", "--unit"), 2, "需要一个值"),
+        (("show", "60"), 2, "60"),
+        (("show", "abc"), 2, "abc"),
+        (("show",), 2, "缺少"),
+        (("show", "7", "--format", "csv"), 2, "show"),
+        (("nonsense",), 2, "未知命令"),
+        (("tasks", "extra"), 2, "多余"),
+    ],
+)
+def test_bad_arguments_get_one_line_in_chinese(run, args: tuple[str, ...], code: int, words: str) -> None:  # type: ignore[no-untyped-def]
+    r = run(*args)
+    assert r.exit_code == code, r.output
+    assert r.stdout == ""
+    assert r.stderr.startswith("错误：") and r.stderr.count("\n") == 1, r.stderr
+    assert words in r.stderr
+
+
+def test_validate(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = run("validate")
+    assert r.exit_code == 0 and r.stdout == "" and "59 行" in r.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        MINIMAL.replace("units: [区甲局]", "units: [区丙局]").replace("- id: 2", "- id: 1"), "utf-8"
+    )
+    r = run("validate", str(bad))
+    assert r.exit_code == 1
+    assert r.stdout.splitlines() == [
+        f"{bad}:19: 任务 1的责任单位 区丙局 不在单位名录中（是否想写：区甲局、区乙局？）",
+        f"{bad}:22: 任务编号 1 重复（上一次在第 17 行）",
+    ]
+
+
+def test_plan_from_environment(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    other = tmp_path / "other.yaml"
+    other.write_text(MINIMAL, "utf-8")
+    r = run("tasks", "--format", "json", env={"GONGKAI_PLAN": str(other)})
+    assert [t["id"] for t in json.loads(r.stdout)] == [1, 2]
+    assert json.loads(r.stdout)[1]["deadline"] is None
+
+
+def test_colour_only_when_asked(run) -> None:  # type: ignore[no-untyped-def]
+    assert "\x1b[" not in run("tasks", "--section", "一").stdout
+    r = run("tasks", "--section", "一", "--color", "always", env={"NO_COLOR": ""})
+    assert "\x1b[" in r.stdout
+
+
+def installed_gongkai() -> str:
+    beside = Path(sys.executable).parent / "gongkai"
+    found = str(beside) if beside.exists() else shutil.which("gongkai")
+    if not found:
+        pytest.fail("the gongkai entry point is not installed; run pip install -e '.[test]'")
+    return found
+
+
+def test_installed_entry_point_from_another_directory(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
+    r = subprocess.run(
+        [installed_gongkai(), "tasks", "--unit", "区教体局", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    assert len(json.loads(r.stdout)) == len(
+        rows_where(lambda row: "区教体局" in row.units or "区政府各部门单位" in row.units)
+    )
+    r = subprocess.run(
+        [installed_gongkai(), "tasks", "--unit", "x"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert r.returncode == 2 and r.stdout == "" and r.stderr.startswith("错误：未知单位")
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "gongkai_cli", "--version"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert r.returncode == 0 and r.stdout.startswith("gongkai ")
+
+
+def test_no_arguments_prints_help(run) -> None:  # type: ignore[no-untyped-def]
+    r = run()
+    assert r.exit_code == 0
+    assert "tasks" in r.stdout
