@@ -166,6 +166,16 @@ ColorOpt = Annotated[
         callback=_choice("--color", ("auto", "always", "never")),
     ),
 ]
+ShowFormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="输出格式：table（表格）或 json",
+        metavar="FORMAT",
+        callback=_choice("--format", ("table", "json")),
+    ),
+]
 UnitOpt = Annotated[
     str | None,
     typer.Option(
@@ -239,7 +249,7 @@ def tasks(
         str | None,
         typer.Option(
             "--due-by",
-            help="截止日期不晚于该日：2023-11-30、11-30、11月底、12月1日、today、+7d、eom",
+            help="截止日期不晚于该日，如 2023-11-30、11月底、today、+7d",
             metavar="DATE",
             show_default=False,
         ),
@@ -314,7 +324,7 @@ def _task_id(plan: Any, text: str) -> Any:
 @app.command(cls=GongkaiCommand)
 def show(
     task_id: Annotated[str, typer.Argument(help="任务编号", metavar="ID", show_default=False)],
-    fmt: FormatOpt = "table",
+    fmt: ShowFormatOpt = "table",
     color: ColorOpt = "auto",
     plan_file: PlanOpt = None,
 ) -> None:
@@ -328,10 +338,8 @@ def show(
     task = _task_id(plan, task_id)
     if fmt == "json":
         write_json(show_record(plan, directory, task))
-    elif fmt == "table":
-        _console(color).print(show_panel(plan, directory, task))
     else:
-        raise UsageError("show 只支持 --format table 或 json")
+        _console(color).print(show_panel(plan, directory, task))
 
 
 @app.command(cls=GongkaiCommand)

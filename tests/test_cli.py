@@ -179,7 +179,7 @@ def test_units_lists_the_directory(run) -> None:  # type: ignore[no-untyped-def]
         (("show", "60"), 2, "60"),
         (("show", "abc"), 2, "abc"),
         (("show",), 2, "缺少"),
-        (("show", "7", "--format", "csv"), 2, "show"),
+        (("show", "7", "--format", "csv"), 2, "csv"),
         (("nonsense",), 2, "未知命令"),
         (("tasks", "extra"), 2, "多余"),
     ],

@@ -1,0 +1,60 @@
+"""The README's command reference is generated from --help; this test fails when they drift."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .conftest import REGEN, ROOT
+
+README = ROOT / "README.md"
+COMMANDS = ["", "tasks", "show", "units", "validate", "schema"]
+START, END = "<!-- commands:start -->", "<!-- commands:end -->"
+
+
+def reference(run) -> str:  # type: ignore[no-untyped-def]
+    blocks = []
+    for command in COMMANDS:
+        args = [command, "--help"] if command else ["--help"]
+        r = run(*args, env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
+        assert r.exit_code == 0, r.output
+        body = "\n".join(line.rstrip() for line in r.stdout.strip("\n").splitlines())
+        title = f"gongkai {command}".strip()
+        blocks.append(f"### `{title}`\n\n```\n{body}\n```")
+    return "\n\n".join(blocks)
+
+
+def test_command_reference_matches_help(run) -> None:  # type: ignore[no-untyped-def]
+    text = README.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    fresh = f"{head}{START}\n{reference(run)}\n{END}{tail}"
+    if REGEN:
+        README.write_text(fresh, encoding="utf-8")
+    assert text == fresh, "README command reference is stale; GONGKAI_REGEN=1 python -m pytest rewrites it"
+
+
+def test_every_command_has_a_summary_and_an_example(run) -> None:  # type: ignore[no-untyped-def]
+    for command in COMMANDS[1:]:
+        r = run(command, "--help")
+        assert "示例：gongkai " in r.stdout, command
+
+
+def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
+    text = README.read_text(encoding="utf-8")
+    quick = text.split("## 快速开始", 1)[1].split("## ", 1)[0]
+    commands = re.findall(r"```sh\n(.+?)\n```", quick)
+    assert commands == ["pip install . && gongkai tasks --unit 区教体局", "pip install -e '.[test]' && python -m pytest"]
+    assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_exit_codes_in_readme_match_the_code() -> None:
+    from gongkai_cli import errors
+
+    text = README.read_text(encoding="utf-8")
+    for code in (errors.EXIT_OK, errors.EXIT_FOUND, errors.EXIT_USAGE, errors.EXIT_PLAN, errors.EXIT_INTERRUPTED):
+        assert re.search(rf"^\| {code} \|", text, re.M), code
+
+
+def test_readme_is_utf8_and_has_no_tabs() -> None:
+    assert "\t" not in Path(README).read_text(encoding="utf-8")
