@@ -44,7 +44,10 @@ def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
     text = README.read_text(encoding="utf-8")
     quick = text.split("## 快速开始", 1)[1].split("## ", 1)[0]
     commands = re.findall(r"```sh\n(.+?)\n```", quick)
-    assert commands == ["pip install . && gongkai tasks --unit 区教体局", "pip install -e '.[test]' && python -m pytest"]
+    assert commands == [
+        "pip install . && gongkai tasks --unit 区教体局",
+        "pip install -e '.[test]' && python -m pytest",
+    ]
     assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
@@ -52,7 +55,13 @@ def test_exit_codes_in_readme_match_the_code() -> None:
     from gongkai_cli import errors
 
     text = README.read_text(encoding="utf-8")
-    for code in (errors.EXIT_OK, errors.EXIT_FOUND, errors.EXIT_USAGE, errors.EXIT_PLAN, errors.EXIT_INTERRUPTED):
+    for code in (
+        errors.EXIT_OK,
+        errors.EXIT_FOUND,
+        errors.EXIT_USAGE,
+        errors.EXIT_PLAN,
+        errors.EXIT_INTERRUPTED,
+    ):
         assert re.search(rf"^\| {code} \|", text, re.M), code
 
 
