@@ -258,13 +258,34 @@ def read_yaml(text: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        what = exc.problem or exc.context or "格式错误"
+        what = exc.problem or exc.context or ""
         if "nesting depth" in what:
             raise _YamlProblem(line, "嵌套层数过多，不像是一张分解表") from None
-        raise _YamlProblem(line, f"YAML 格式错误：{what}") from None
+        raise _YamlProblem(line, f"YAML 格式错误：{_yaml_problem_in_chinese(what)}") from None
     except yaml.YAMLError as exc:
         raise _YamlProblem(0, f"YAML 格式错误：{exc}") from None
     return root
+
+
+_YAML_PROBLEMS = {
+    "did not find expected node content": "此处缺少内容",
+    "mapping values are not allowed": "此处不能出现“键: 值”（缩进不对，或文本中的“: ”需要加引号）",
+    "could not find expected ':'": "缺少冒号“:”",
+    "did not find expected key": "缩进不一致",
+    "did not find expected '-' indicator": "列表项的缩进不一致",
+    "found unexpected end of stream": "文件意外结束（引号或括号没有闭合？）",
+    "did not find expected ',' or ']'": "方括号 [ ] 没有闭合",
+    "did not find expected ',' or '}'": "花括号 { } 没有闭合",
+    "found character that cannot start any token": "出现了不能开始一个值的字符（是否用了 Tab 缩进？）",
+    "found unknown escape character": "双引号文本中有无法识别的转义字符“\\”",
+}
+
+
+def _yaml_problem_in_chinese(problem: str) -> str:
+    for english, chinese in _YAML_PROBLEMS.items():
+        if problem.startswith(english) or english in problem:
+            return chinese
+    return f"无法解析（{problem}）" if problem else "无法解析"
 
 
 class _NoKey:
