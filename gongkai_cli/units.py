@@ -91,7 +91,8 @@ class Directory:
             hint = list(dict.fromkeys(self._by_key.get(normalize(h), h) for h in hint))
             tip = f"，是否想找：{'、'.join(hint)}" if hint else ""
             raise UsageError(
-                f"未知单位：{text!r}{tip}（gongkai units 列出全部单位；名录中没有的单位可加到计划文件的 units 里）"
+                f"未知单位：{text!r}{tip}"
+                "（gongkai units 列出全部单位；名录中没有的单位可加到计划文件的 units 里）"
             )
         return self.units.get(name) or self.groups[name]
 
