@@ -176,6 +176,24 @@ ShowFormatOpt = Annotated[
         callback=_choice("--format", ("table", "json")),
     ),
 ]
+StateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--state",
+        help="状态文件（记录完成情况的 SQLite 文件）。默认读取环境变量 GONGKAI_STATE，再默认为用户数据目录",
+        metavar="PATH",
+        show_default=False,
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="按这一天计算逾期，默认为今天（Asia/Shanghai）；写法同 --due-by",
+        metavar="DATE",
+        show_default=False,
+    ),
+]
 UnitOpt = Annotated[
     str | None,
     typer.Option(
@@ -264,9 +282,22 @@ def tasks(
             show_default=False,
         ),
     ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="完成情况：open（未开始）、partial（部分完成）、done（已完成）、overdue（逾期）；"
+            "与 --unit 同用时指该单位自己的部分",
+            metavar="STATUS",
+            callback=_choice("--status", ("open", "partial", "done", "overdue")),
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
     color: ColorOpt = "auto",
     plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
 ) -> None:
     """列出分解表中的任务，可按单位、工作任务、部分、截止日期和关键词筛选。
 
@@ -277,15 +308,19 @@ def tasks(
     from .render import tasks_output
 
     plan, directory = _load(plan_file)
+    now = today(plan.meta.timezone)
     flt = TaskFilter(
         who=directory.resolve(unit) if unit is not None else None,
         include_possible=possible,
         section=parse_section_ref(plan, section) if section is not None else None,
         part=parse_part_ref(plan, part) if part is not None else None,
-        due_by=parse_date(due_by, today=today(plan.meta.timezone), year=plan.meta.year) if due_by else None,
+        due_by=parse_date(due_by, today=now, year=plan.meta.year) if due_by else None,
         search=search,
+        status=status,
+        as_of=parse_date(as_of, today=now, year=plan.meta.year) if as_of else now,
     )
-    matches = select_tasks(plan, directory, flt)
+    marked = _marked(plan, state_file)
+    matches = select_tasks(plan, directory, flt, marked)
     err = _console(color, stderr=True)
     if fmt == "table" and not matches:
         err.print("没有符合条件的任务。", markup=False)
@@ -294,9 +329,18 @@ def tasks(
         tasks_output(plan, matches, fmt, _console(color), _caption(flt, len(matches)), who)
     else:
         tasks_output(plan, matches, fmt, _console(color))
-    hidden = possible_count(plan, directory, flt)
+    hidden = possible_count(plan, directory, flt, marked)
     if hidden and fmt == "table":
         err.print(f"另有 {hidden} 项可能相关（开放式表述），加 --possible 一并列出。", markup=False)
+
+
+def _marked(plan: Any, state_file: str | None) -> frozenset[tuple[int, str]]:
+    """The (task id, unit) pairs marked done for this plan; reading never creates the state file."""
+    store = _open_state(state_file, write=False)
+    try:
+        return frozenset(store.marks(plan.meta.identity))
+    finally:
+        store.close()
 
 
 def _caption(flt: Any, count: int) -> str:
@@ -307,6 +351,10 @@ def _caption(flt: Any, count: int) -> str:
         parts.append(f"截止不晚于 {flt.due_by.isoformat()}")
     if flt.search:
         parts.append(f"关键词：{flt.search}")
+    if flt.status:
+        parts.append(f"完成情况：{flt.status}")
+    if flt.as_of:
+        parts.append(f"截至 {flt.as_of.isoformat()}")
     return "；".join(parts)
 
 
@@ -407,3 +455,326 @@ def schema() -> None:
     from .plan import schema_markdown
 
     sys.stdout.write(schema_markdown() + "\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# Completion marks
+
+IdsArg = Annotated[
+    list[str],
+    typer.Argument(help="任务编号，可写多个，也可写 7-9 或 7,8,9", metavar="ID...", show_default=False),
+]
+AllUnitsOpt = Annotated[
+    bool, typer.Option("--all-units", help="标记该行全部责任单位（协调人用）", metavar="")
+]
+
+
+def _task_ids(plan: Any, texts: list[str]) -> list[Any]:
+    """``7 8``, ``7,8``, ``7-9`` -> the tasks, in the order given, each once."""
+    out: dict[int, Any] = {}
+    for text in texts:
+        for piece in re.split(r"[,，、]", text):
+            piece = piece.strip()
+            if not piece:
+                continue
+            m = re.fullmatch(r"(\d+)\s*[-~–]\s*(\d+)", piece)
+            if m and int(m.group(1)) <= int(m.group(2)) and int(m.group(2)) - int(m.group(1)) < 10000:
+                for n in range(int(m.group(1)), int(m.group(2)) + 1):
+                    out.setdefault(n, _task_id(plan, str(n)))
+            else:
+                task = _task_id(plan, piece)
+                out.setdefault(task.id, task)
+    if not out:
+        raise UsageError("请给出至少一个任务编号")
+    return list(out.values())
+
+
+def _acting_unit(directory: Any, unit: str | None, all_units: bool) -> tuple[Any, bool]:
+    """--unit, else GONGKAI_UNIT (a liaison sets it once); the bool says it came from the environment."""
+    import os
+
+    if unit is not None and all_units:
+        raise UsageError("--unit 和 --all-units 只能选一个")
+    if all_units:
+        return None, False
+    if unit is not None:
+        return directory.resolve(unit), False
+    env = os.environ.get("GONGKAI_UNIT", "").strip()
+    if env:
+        try:
+            return directory.resolve(env), True
+        except UsageError as exc:
+            raise UsageError(f"环境变量 GONGKAI_UNIT：{exc}") from None
+    return None, False
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def _open_state(state_file: str | None, write: bool) -> Any:
+    from .store import open_store, state_path
+
+    return open_store(state_path(state_file), write=write)
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def _summarise(pairs: list[tuple[int, str]], limit: int = 8) -> str:
+    """``任务 7：区教体局；任务 30：区政府办公室、区发改局……（共 28 个单位）``."""
+    by_task: dict[int, list[str]] = {}
+    for task_id, unit in pairs:
+        by_task.setdefault(task_id, []).append(unit)
+    parts = []
+    for task_id, names in by_task.items():
+        shown = "、".join(names[:limit]) + (f"……（共 {len(names)} 个单位）" if len(names) > limit else "")
+        parts.append(f"任务 {task_id}：{shown}")
+    return "；".join(parts)
+
+
+@app.command(cls=GongkaiCommand)
+def done(
+    ids: IdsArg,
+    unit: UnitOpt = None,
+    all_units: AllUnitsOpt = False,
+    note: Annotated[
+        str | None,
+        typer.Option("--note", "-n", help="佐证材料：链接、文号等", metavar="TEXT", show_default=False),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="操作人，默认为当前登录名", metavar="NAME", show_default=False)
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="完成日期，默认为今天（Asia/Shanghai）", metavar="DATE", show_default=False
+        ),
+    ] = None,
+    plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
+) -> None:
+    """标记任务完成：按责任单位记录，几个编号一起标记时要么全部成功，要么都不改。
+
+    示例：gongkai done 7 --unit 区教体局 --note https://www.rencheng.gov.cn/art/123
+    """
+    from .dates import parse_date, today
+    from .model import Mark
+    from .queries import pairs_to_mark
+    from .store import utc_now
+
+    plan, directory = _load(plan_file)
+    tasks_ = _task_ids(plan, ids)
+    who, from_env = _acting_unit(directory, unit, all_units)
+    pairs = pairs_to_mark(directory, tasks_, who, all_units, from_env)
+    now = today(plan.meta.timezone)
+    done_on = parse_date(date, today=now, year=plan.meta.year) if date else now
+    if done_on > now:
+        raise UsageError(f"完成日期 {done_on.isoformat()} 晚于今天（{now.isoformat()}）")
+    if note is not None and not note.strip():
+        raise UsageError("--note 不能为空")
+    marker = (by or "").strip() or _login_name()
+    stamp = utc_now()
+    marks = [
+        Mark(plan.meta.identity, task.id, name, done_on, note.strip() if note else None, marker, stamp)
+        for task, name in pairs
+    ]
+    store = _open_state(state_file, write=True)
+    try:
+        added, present = store.add_marks(marks)
+    finally:
+        store.close()
+    if added:
+        _say(f"已标记完成（{done_on.isoformat()}）：{_summarise([(m.task_id, m.unit) for m in added])}")
+    for mark in present:
+        _say(f"任务 {mark.task_id} · {mark.unit} 已于 {mark.done_on.isoformat()} 标记完成，未改动")
+    _say(f"状态文件：{store.path}")
+
+
+@app.command(cls=GongkaiCommand)
+def undo(
+    ids: IdsArg,
+    unit: UnitOpt = None,
+    all_units: AllUnitsOpt = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="操作人，默认为当前登录名", metavar="NAME", show_default=False)
+    ] = None,
+    plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
+) -> None:
+    """撤销完成标记。历史记录会同时保留标记和撤销两条。
+
+    示例：gongkai undo 7 --unit 区教体局
+    """
+    from .queries import pairs_to_mark
+
+    plan, directory = _load(plan_file)
+    tasks_ = _task_ids(plan, ids)
+    who, from_env = _acting_unit(directory, unit, all_units)
+    pairs = [(t.id, name) for t, name in pairs_to_mark(directory, tasks_, who, all_units, from_env)]
+    store = _open_state(state_file, write=True)
+    try:
+        removed, missing = store.remove_marks(plan.meta.identity, pairs, (by or "").strip() or _login_name())
+    finally:
+        store.close()
+    if removed:
+        _say(f"已撤销完成标记：{_summarise([(m.task_id, m.unit) for m in removed])}")
+    if missing:
+        _say(f"本来就没有完成标记：{_summarise(missing)}")
+    _say(f"状态文件：{store.path}")
+
+
+@app.command(cls=GongkaiCommand)
+def log(
+    task_id: Annotated[
+        str | None, typer.Argument(help="只看这一项任务", metavar="[ID]", show_default=False)
+    ] = None,
+    unit: UnitOpt = None,
+    fmt: FormatOpt = "table",
+    color: ColorOpt = "auto",
+    plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
+) -> None:
+    """完成情况的历史：每一次标记和撤销，何时、何人、哪个单位、佐证材料。只增不删。
+
+    示例：gongkai log 7 --format json
+    """
+    from .render import emit, event_records, log_table
+
+    plan, directory = _load(plan_file)
+    task = _task_id(plan, task_id) if task_id is not None else None
+    who = directory.resolve(unit) if unit is not None else None
+    store = _open_state(state_file, write=False)
+    try:
+        events = store.events(plan.meta.identity, task.id if task else None, who.name if who else None)
+    finally:
+        store.close()
+    records = event_records(events, plan.meta.timezone)
+    if fmt == "table":
+        if not records:
+            _console(color, stderr=True).print("还没有任何完成记录。", markup=False)
+            return
+        _console(color).print(log_table(records))
+    else:
+        from .render import EVENT_COLUMNS, EVENT_HEADERS
+
+        emit(records, EVENT_COLUMNS, EVENT_HEADERS if fmt == "md" else EVENT_COLUMNS, fmt)
+
+
+state_app = typer.Typer(cls=GongkaiGroup, no_args_is_help=True, add_completion=False, rich_markup_mode="rich")
+app.add_typer(state_app, name="state", help="状态文件：位置和概况。")
+
+
+@state_app.command("path", cls=GongkaiCommand)
+def state_path_command(state_file: StateOpt = None) -> None:
+    """显示状态文件的位置（--state、GONGKAI_STATE 或用户数据目录）。
+
+    示例：gongkai state path
+    """
+    from .store import state_path
+
+    path = state_path(state_file)
+    sys.stdout.write(f"{path}\n")
+    if not path.exists():
+        _say("（文件还不存在，第一次标记完成时创建）")
+
+
+marks_app = typer.Typer(cls=GongkaiGroup, no_args_is_help=True, add_completion=False, rich_markup_mode="rich")
+app.add_typer(marks_app, name="marks", help="导出、导入完成记录（JSON），用于备份、换机器或合并。")
+
+
+@marks_app.command("export", cls=GongkaiCommand)
+def marks_export(
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="写到文件；默认写到标准输出", metavar="PATH", show_default=False),
+    ] = None,
+    state_file: StateOpt = None,
+) -> None:
+    """导出状态文件中的全部完成记录（JSON）。
+
+    示例：gongkai marks export -o 完成记录-备份.json
+    """
+    import json
+
+    from .store import export_document
+
+    store = _open_state(state_file, write=False)
+    try:
+        document = export_document(store.all_marks())
+    finally:
+        store.close()
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    _write_atomically(Path(output), text)
+    _say(f"已导出 {len(document['marks'])} 条完成记录到 {output}")  # type: ignore[arg-type]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    import os
+    import tempfile
+
+    from .errors import GongkaiError
+
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise GongkaiError(f"输出目录不存在：{directory}")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as exc:
+        raise GongkaiError(f"无法写入 {directory}：{exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise GongkaiError(f"无法写入 {path}：{exc.strerror or exc}") from None
+
+
+@marks_app.command("import", cls=GongkaiCommand)
+def marks_import(
+    path: Annotated[str, typer.Argument(help="gongkai marks export 导出的 JSON 文件", metavar="PATH")],
+    plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
+) -> None:
+    """导入完成记录。可重复导入；与已有记录冲突的不会覆盖，而是列出来（退出码 1）。
+
+    示例：gongkai marks import 完成记录-备份.json
+    """
+    from .errors import StateError
+    from .queries import check_imported_marks
+    from .store import parse_export
+
+    plan, directory = _load(plan_file)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StateError(f"无法读取导入文件 {path}：{getattr(exc, 'strerror', None) or exc}") from None
+    marks = parse_export(text, path)
+    check_imported_marks(plan, directory, marks)
+    store = _open_state(state_file, write=True)
+    try:
+        added, same, conflicts = store.import_marks(marks)
+    finally:
+        store.close()
+    _say(f"导入 {len(added)} 条，{len(same)} 条已存在且相同，{len(conflicts)} 条冲突未覆盖。")
+    for ours, theirs in conflicts:
+        _say(
+            f"冲突：任务 {ours.task_id} · {ours.unit}："
+            f"本地 {ours.done_on.isoformat()}（{ours.by}，{ours.note or '无备注'}），"
+            f"导入文件 {theirs.done_on.isoformat()}（{theirs.by}，{theirs.note or '无备注'}）"
+        )
+    _say(f"状态文件：{store.path}")
+    if conflicts:
+        raise typer.Exit(EXIT_FOUND)

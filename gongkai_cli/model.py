@@ -137,3 +137,30 @@ class Plan:
 
     def unit(self, name: str) -> Unit | None:
         return next((u for u in self.units if u.name == name), None)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One responsible unit's part of one row, marked finished."""
+
+    plan: str
+    task_id: int
+    unit: str
+    done_on: dt.date
+    note: str | None
+    by: str
+    marked_at: str
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    at: str
+    action: str
+    plan: str
+    task_id: int
+    unit: str
+    done_on: dt.date | None
+    note: str | None
+    by: str
+    source: str

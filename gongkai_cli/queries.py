@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from .dates import today
 from .errors import UsageError
-from .model import Group, Plan, Task, Unit
+from .model import Group, Mark, Plan, Task, Unit
 from .text import cn_numeral, normalize, parse_cn_numeral
 from .units import POSSIBLE, Directory, Relation
 
@@ -37,6 +39,9 @@ def _parse_ordinal(text: str, pattern: str) -> int | None:
     return parse_cn_numeral(m.group(1)) if m else None
 
 
+STATUS_FILTERS = ("open", "partial", "done", "overdue")
+
+
 @dataclass(frozen=True)
 class TaskFilter:
     who: Unit | Group | None = None
@@ -45,16 +50,26 @@ class TaskFilter:
     part: int | None = None
     due_by: dt.date | None = None
     search: str | None = None
+    status: str | None = None  # open / partial / done / overdue; with ``who``: its own part
+    as_of: dt.date | None = None  # "today" for overdue
 
 
 @dataclass(frozen=True)
 class Match:
     task: Task
     relation: Relation | None  # why the row is on the unit's list, when filtering by unit
+    progress: Progress | None = None
+    own_done: bool | None = None  # with --unit: has that unit finished its part (None: it has no part)
+    overdue: bool = False
 
 
-def select_tasks(plan: Plan, directory: Directory, flt: TaskFilter) -> list[Match]:
-    """The rows that pass every filter, in document order."""
+def select_tasks(
+    plan: Plan, directory: Directory, flt: TaskFilter, marked: AbstractSet[tuple[int, str]] = frozenset()
+) -> list[Match]:
+    """The rows that pass every filter, in document order, with their progress."""
+    if flt.status == PARTIAL and flt.who is not None:
+        raise UsageError("按单位查询时，--status 只能是 open、done 或 overdue（单个单位只有完成或未完成）")
+    as_of = flt.as_of or today()
     words = [normalize(w).casefold() for w in (flt.search or "").split() if w]
     out: list[Match] = []
     for task in plan.tasks:
@@ -71,8 +86,26 @@ def select_tasks(plan: Plan, directory: Directory, flt: TaskFilter) -> list[Matc
             relation = directory.relation(flt.who, task)
             if relation is None or (relation.kind == POSSIBLE and not flt.include_possible):
                 continue
-        out.append(Match(task, relation))
+        prog = progress(directory, task, marked)
+        own_done = None
+        if flt.who is not None and flt.who.name in prog.expected:
+            own_done = flt.who.name in prog.done
+        finished = own_done if flt.who is not None else prog.status == DONE
+        overdue = finished is False and is_overdue(task, False, as_of)
+        if flt.status is not None and not _status_matches(
+            flt.status, prog, flt.who is not None, own_done, overdue
+        ):
+            continue
+        out.append(Match(task, relation, prog, own_done, overdue))
     return out
+
+
+def _status_matches(wanted: str, prog: Progress, by_unit: bool, own_done: bool | None, overdue: bool) -> bool:
+    if wanted == "overdue":
+        return overdue
+    if by_unit:  # the unit's own part; a row it has no part in (possibly relevant) never matches
+        return own_done is not None and own_done == (wanted == DONE)
+    return prog.status == wanted
 
 
 def _matches_words(plan: Plan, task: Task, words: list[str]) -> bool:
@@ -84,9 +117,121 @@ def _matches_words(plan: Plan, task: Task, words: list[str]) -> bool:
     return all(w in haystack for w in words)
 
 
-def possible_count(plan: Plan, directory: Directory, flt: TaskFilter) -> int:
+def possible_count(
+    plan: Plan, directory: Directory, flt: TaskFilter, marked: AbstractSet[tuple[int, str]]
+) -> int:
     """How many extra rows ``--possible`` would add (to tell the user they exist)."""
     if flt.who is None or flt.include_possible:
         return 0
     wider = TaskFilter(**{**flt.__dict__, "include_possible": True})
-    return sum(1 for m in select_tasks(plan, directory, wider) if m.relation and m.relation.kind == POSSIBLE)
+    matches = select_tasks(plan, directory, wider, marked)
+    return sum(1 for m in matches if m.relation and m.relation.kind == POSSIBLE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Who must finish a row, and how far they are
+
+
+def responsible_units(directory: Directory, task: Task) -> tuple[str, ...]:
+    """The units that each finish their part of the row (办结销号 needs all of them).
+
+    A named unit is itself; a closed group expands to its members; a group with no known members
+    (an open-ended phrase, or 各涉农镇(街道) while its list is unknown) counts as one unit.
+    """
+    out: dict[str, None] = {}
+    for name in task.units:
+        group = directory.groups.get(name)
+        if group is not None and group.definite:
+            out.update(dict.fromkeys(group.members))
+        else:
+            out[name] = None
+    return tuple(out)
+
+
+DONE, PARTIAL, OPEN = "done", "partial", "open"
+STATUS_LABELS = {DONE: "已完成", PARTIAL: "部分完成", OPEN: "未开始"}
+
+
+@dataclass(frozen=True)
+class Progress:
+    expected: tuple[str, ...]
+    done: tuple[str, ...]
+
+    @property
+    def pending(self) -> tuple[str, ...]:
+        finished = set(self.done)
+        return tuple(u for u in self.expected if u not in finished)
+
+    @property
+    def status(self) -> str:
+        if len(self.done) == len(self.expected):
+            return DONE
+        return PARTIAL if self.done else OPEN
+
+
+def progress(directory: Directory, task: Task, marked: AbstractSet[tuple[int, str]]) -> Progress:
+    expected = responsible_units(directory, task)
+    return Progress(expected, tuple(u for u in expected if (task.id, u) in marked))
+
+
+def is_overdue(task: Task, finished: bool, as_of: dt.date) -> bool:
+    """Not finished and past its last on-time day (open-ended rows never are)."""
+    return not finished and task.deadline.date is not None and as_of > task.deadline.date
+
+
+def pairs_to_mark(
+    directory: Directory,
+    tasks: list[Task],
+    unit: Unit | Group | None,
+    all_units: bool,
+    unit_from_env: bool = False,
+) -> list[tuple[Task, str]]:
+    """The (row, unit) pairs that ``done``/``undo`` act on, or a UsageError naming what is wrong."""
+    pairs: list[tuple[Task, str]] = []
+    for task in tasks:
+        expected = responsible_units(directory, task)
+        if all_units:
+            pairs.extend((task, u) for u in expected)
+        elif unit is not None:
+            if unit.name not in expected:
+                raise UsageError(_not_responsible(directory, task, unit, expected, unit_from_env))
+            pairs.append((task, unit.name))
+        elif len(expected) == 1:
+            pairs.append((task, expected[0]))
+        else:
+            shown = "、".join(expected[:6]) + ("……" if len(expected) > 6 else "")
+            raise UsageError(
+                f"任务 {task.id} 有 {len(expected)} 个责任单位（{shown}），"
+                "请用 --unit 指定单位，或用 --all-units 全部标记"
+            )
+    return pairs
+
+
+def _not_responsible(
+    directory: Directory, task: Task, unit: Unit | Group, expected: tuple[str, ...], from_env: bool
+) -> str:
+    source = "（来自环境变量 GONGKAI_UNIT）" if from_env else ""
+    if isinstance(unit, Group) and unit.definite and unit.name in task.units:
+        return f"{unit.name}{source} 是统称，请用 --unit 指定其中的单位，或用 --all-units 全部标记"
+    relation = directory.relation(unit, task)
+    if relation is not None and relation.kind == POSSIBLE:
+        return (
+            f"{unit.name}{source} 不是任务 {task.id} 点名的责任单位（只是可能相关，经由“{relation.via}”）；"
+            f"需要时请用 --unit {relation.via}"
+        )
+    return f"{unit.name}{source} 不是任务 {task.id} 的责任单位（gongkai show {task.id} 查看责任单位）"
+
+
+def check_imported_marks(plan: Plan, directory: Directory, marks: list[Mark]) -> None:
+    """Imported marks must belong to this plan, name its rows and their responsible units."""
+    for mark in marks:
+        if mark.plan != plan.meta.identity:
+            raise UsageError(
+                f"导入的记录属于计划 {mark.plan}，不是当前计划 {plan.meta.identity}"
+                "（用 --plan 选择对应的计划文件）"
+            )
+        task = plan.task(mark.task_id)
+        if task is None:
+            raise UsageError(f"导入的记录中有不存在的任务编号 {mark.task_id}")
+        if mark.unit not in responsible_units(directory, task):
+            raise UsageError(f"导入的记录中 {mark.unit} 不是任务 {mark.task_id} 的责任单位")

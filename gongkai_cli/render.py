@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .model import Group, Plan, Task
+from .model import Event, Group, Plan, Task
 from .plan import Problem
 from .queries import Match
 from .text import cn_numeral
@@ -37,6 +37,12 @@ TASK_COLUMNS = (
     "deadline_text",
     "relation",
     "via",
+    "status",
+    "overdue",
+    "unit_done",
+    "responsible",
+    "done_units",
+    "pending_units",
 )
 
 
@@ -84,6 +90,12 @@ def task_record(plan: Plan, match: Match) -> dict[str, Any]:
         "deadline_text": task.deadline.text,
         "relation": match.relation.kind if match.relation else None,
         "via": match.relation.via if match.relation else None,
+        "status": match.progress.status if match.progress else None,
+        "overdue": match.overdue,
+        "unit_done": match.own_done,
+        "responsible": list(match.progress.expected) if match.progress else None,
+        "done_units": list(match.progress.done) if match.progress else None,
+        "pending_units": list(match.progress.pending) if match.progress else None,
     }
 
 
@@ -96,6 +108,8 @@ def write_json(data: Any, out: Any = None) -> None:
 def _flat(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
@@ -199,6 +213,28 @@ def _units_cell(plan: Plan, match: Match, who: str | None) -> Any:
     return text
 
 
+def _progress_cell(match: Match) -> Any:
+    """The asked unit's own part (已完成/未完成), the row's ``3/44``, and ``逾期`` in red."""
+    from rich.text import Text
+
+    prog = match.progress
+    if prog is None:
+        return Text("")
+    text = Text()
+    whole = f"{len(prog.done)}/{len(prog.expected)}" if len(prog.expected) > 1 else ""
+    if match.own_done is not None:
+        text.append("已完成" if match.own_done else "未完成", style="green" if match.own_done else "")
+        if whole:
+            text.append(f"\n全行 {whole}", style="dim")
+    elif prog.status == "done":
+        text.append("已完成", style="green")
+    else:
+        text.append(whole or "未完成")
+    if match.overdue:
+        text.append("\n逾期", style="bold red")
+    return text
+
+
 def tasks_table(plan: Plan, matches: list[Match], caption: str, who: str | None = None) -> Any:
     """The rows as the official table lays them out: a heading row for each 工作任务, then its rows."""
     from rich import box
@@ -217,6 +253,7 @@ def tasks_table(plan: Plan, matches: list[Match], caption: str, who: str | None 
     table.add_column("责任单位", overflow="fold", ratio=2)
     table.add_column("具体要求", overflow="fold", ratio=5)
     table.add_column("完成时限", no_wrap=True)
+    table.add_column("进度", no_wrap=True)
     previous = None
     for m in matches:
         task = m.task
@@ -225,10 +262,14 @@ def tasks_table(plan: Plan, matches: list[Match], caption: str, who: str | None 
             if previous is not None:
                 table.rows[-1].end_section = True
             heading = Text(f"{section.label}{section.title}", style="bold")
-            table.add_row(Text(""), Text(""), heading, Text(""))
+            table.add_row(Text(""), Text(""), heading, Text(""), Text(""))
             previous = task.section
         table.add_row(
-            Text(str(task.id)), _units_cell(plan, m, who), Text(task.requirement), Text(_deadline_cell(task))
+            Text(str(task.id)),
+            _units_cell(plan, m, who),
+            Text(task.requirement),
+            Text(_deadline_cell(task)),
+            _progress_cell(m),
         )
     return table
 
@@ -376,3 +417,95 @@ def units_tables(records: dict[str, Any]) -> list[Any]:
 
 def problems_lines(path: str, problems: list[Problem]) -> list[str]:
     return [p.render(path) for p in problems]
+
+
+# ---------------------------------------------------------------------------------------------
+# log
+
+EVENT_COLUMNS = (
+    "seq",
+    "at",
+    "at_local",
+    "action",
+    "task_id",
+    "unit",
+    "done_on",
+    "note",
+    "by",
+    "source",
+    "plan",
+)
+EVENT_HEADERS = (
+    "序号",
+    "时间(UTC)",
+    "时间",
+    "操作",
+    "编号",
+    "单位",
+    "完成日期",
+    "备注",
+    "操作人",
+    "来源",
+    "计划",
+)
+ACTION_LABELS = {"done": "标记完成", "undo": "撤销"}
+
+
+def event_records(events: Sequence[Event], tz_name: str) -> list[dict[str, Any]]:
+    import datetime as dt
+
+    from .dates import plan_zone
+
+    zone = plan_zone(tz_name)
+    out = []
+    for e in events:
+        local = dt.datetime.fromisoformat(e.at).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        out.append(
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "at_local": local,
+                "action": e.action,
+                "task_id": e.task_id,
+                "unit": e.unit,
+                "done_on": e.done_on.isoformat() if e.done_on else None,
+                "note": e.note,
+                "by": e.by,
+                "source": e.source,
+                "plan": e.plan,
+            }
+        )
+    return out
+
+
+def printable(text: str) -> str:
+    """Control characters from notes are shown, never sent to the terminal."""
+    return "".join(ch if ch in "\n\t" or ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+
+
+def log_table(records: list[dict[str, Any]]) -> Any:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text("完成情况历史"), box=box.SQUARE, title_justify="left", expand=True)
+    table.add_column("时间", no_wrap=True)
+    table.add_column("操作", no_wrap=True)
+    table.add_column("编号", justify="right", no_wrap=True)
+    table.add_column("单位", overflow="fold", ratio=2, min_width=8)
+    table.add_column("完成日期", no_wrap=True)
+    table.add_column("备注", overflow="fold", ratio=3)
+    table.add_column("操作人", overflow="fold", ratio=1, min_width=6)
+    for r in records:
+        table.add_row(
+            Text(r["at_local"][:16]),
+            Text(
+                ACTION_LABELS.get(r["action"], r["action"]) + ("（导入）" if r["source"] == "import" else "")
+            ),
+            Text(str(r["task_id"])),
+            Text(r["unit"]),
+            Text(r["done_on"] or ""),
+            Text(printable(r["note"] or "")),
+            Text(printable(r["by"])),
+        )
+    return table

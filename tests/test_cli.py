@@ -86,7 +86,7 @@ def test_json_contract(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_csv_is_whole_and_parses(run) -> None:  # type: ignore[no-untyped-def]
-    r = run("tasks", "--unit", "区审计局", "--part", "一", "--format", "csv")
+    r = run("tasks", "--unit", "区审计局", "--part", "一", "--as-of", "2023-07-26", "--format", "csv")
     assert r.exit_code == 0, r.output
     table = list(csv.reader(io.StringIO(r.stdout)))
     row = ROWS[3]
@@ -94,10 +94,12 @@ def test_csv_is_whole_and_parses(run) -> None:  # type: ignore[no-untyped-def]
         [
             "id", "part", "part_title", "section", "section_label", "section_title", "units",
             "requirement", "deadline", "deadline_text", "relation", "via",
+            "status", "overdue", "unit_done", "responsible", "done_units", "pending_units",
         ],
         [
             "4", "1", "推进绿色低碳高质量发展信息公开", "1", "(一)", "围绕稳经济、促活力强化公开", "区审计局",
             row.requirement, "2023-12-31", "12月底前", "direct", "",
+            "open", "false", "false", "区审计局", "", "区审计局",
         ],
     ]  # fmt: skip
 
@@ -106,7 +108,7 @@ def test_tsv_and_markdown(run) -> None:  # type: ignore[no-untyped-def]
     r = run("tasks", "--section", "五", "--format", "tsv")
     lines = r.stdout.splitlines()
     assert lines[0].split("\t")[0] == "id" and len(lines) == 1 + 4
-    assert all(len(line.split("\t")) == 12 for line in lines)
+    assert all(len(line.split("\t")) == 18 for line in lines)
     r = run("tasks", "--section", "五", "--format", "md")
     lines = r.stdout.splitlines()
     assert lines[0].startswith("| 编号 |") and lines[1].startswith("|---") and len(lines) == 2 + 4
@@ -122,8 +124,14 @@ def golden(name: str, text: str) -> None:
 @pytest.mark.parametrize(
     ("name", "args"),
     [
-        ("tasks-unit-jiaoti.txt", ("tasks", "--unit", "区教体局", "--section", "二")),
-        ("tasks-unit-changgou-possible.txt", ("tasks", "--unit", "长沟镇", "--possible", "--part", "一")),
+        (
+            "tasks-unit-jiaoti.txt",
+            ("tasks", "--unit", "区教体局", "--section", "二", "--as-of", "2023-11-01"),
+        ),
+        (
+            "tasks-unit-changgou-possible.txt",
+            ("tasks", "--unit", "长沟镇", "--possible", "--part", "一", "--as-of", "2023-12-01"),
+        ),
         ("show-18.txt", ("show", "18")),
     ],
 )
@@ -136,7 +144,7 @@ def test_tables_match_golden_files(run, name: str, args: tuple[str, ...]) -> Non
 
 def test_table_wraps_instead_of_truncating(run) -> None:  # type: ignore[no-untyped-def]
     r = run("tasks", "--section", "十一", env={"COLUMNS": "60"})
-    column = "".join(line.split("│")[3].strip() for line in r.stdout.splitlines() if line.count("│") == 5)
+    column = "".join(line.split("│")[3].strip() for line in r.stdout.splitlines() if line.count("│") == 6)
     assert ROWS[50].requirement in column
     assert max(len(line) for line in r.stdout.splitlines()) <= 60
 
