@@ -321,13 +321,15 @@ def open_store(path: Path, write: bool) -> Store:
             conn = sqlite3.connect(uri, timeout=timeout, isolation_level=None, uri=True)
     except sqlite3.OperationalError as exc:
         raise _translate(exc, path) from None
-    store = Store(path, conn)
     try:
-        _prepare(conn, path, write)
+        ready = _prepare(conn, path, write)
     except BaseException:
         conn.close()
         raise
-    return store
+    if not ready:  # an empty file and we only read: nothing recorded yet
+        conn.close()
+        return Store(path, None)
+    return Store(path, conn)
 
 
 def _check_header(path: Path) -> None:
@@ -341,7 +343,8 @@ def _check_header(path: Path) -> None:
         raise StateError(f"{path} 不是 gongkai 的状态文件（不是 SQLite 数据库），未做任何改动")
 
 
-def _prepare(conn: sqlite3.Connection, path: Path, write: bool) -> None:
+def _prepare(conn: sqlite3.Connection, path: Path, write: bool) -> bool:
+    """Check what the file is and bring its schema up to date when writing; False: empty, read-only."""
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_seconds() * 1000)}")
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -360,14 +363,15 @@ def _prepare(conn: sqlite3.Connection, path: Path, write: bool) -> None:
     if version == SCHEMA_VERSION:
         if write:
             conn.execute("PRAGMA synchronous = FULL")
-        return
+        return True
     if not write:
         if app_id == 0 and not tables:  # an empty file: nothing recorded yet
-            return
+            return False
         raise StateError(
             f"状态文件 {path} 的格式版本 {version} 较旧，运行任一写入命令（如 gongkai done）即可升级"
         )
     _migrate(conn, path, version)
+    return True
 
 
 def _migrate(conn: sqlite3.Connection, path: Path, version: int) -> None:
