@@ -462,10 +462,10 @@ def schema() -> None:
 
 IdsArg = Annotated[
     list[str],
-    typer.Argument(help="任务编号，可写多个，也可写 7-9 或 7,8,9", metavar="ID...", show_default=False),
+    typer.Argument(help="任务编号，可写多个，也可写 7-9 或 7,8,9", metavar="ID", show_default=False),
 ]
 AllUnitsOpt = Annotated[
-    bool, typer.Option("--all-units", help="标记该行全部责任单位（协调人用）", metavar="")
+    bool, typer.Option("--all-units", help="该行的全部责任单位（协调人用）", metavar="")
 ]
 
 

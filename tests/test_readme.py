@@ -8,14 +8,27 @@ from pathlib import Path
 from .conftest import REGEN, ROOT
 
 README = ROOT / "README.md"
-COMMANDS = ["", "tasks", "show", "units", "validate", "schema"]
+COMMANDS = [
+    "",
+    "tasks",
+    "show",
+    "units",
+    "done",
+    "undo",
+    "log",
+    "state path",
+    "marks export",
+    "marks import",
+    "validate",
+    "schema",
+]
 START, END = "<!-- commands:start -->", "<!-- commands:end -->"
 
 
 def reference(run) -> str:  # type: ignore[no-untyped-def]
     blocks = []
     for command in COMMANDS:
-        args = [command, "--help"] if command else ["--help"]
+        args = [*command.split(), "--help"]
         r = run(*args, env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
         assert r.exit_code == 0, r.output
         body = "\n".join(line.rstrip() for line in r.stdout.strip("\n").splitlines())
@@ -36,7 +49,7 @@ def test_command_reference_matches_help(run) -> None:  # type: ignore[no-untyped
 
 def test_every_command_has_a_summary_and_an_example(run) -> None:  # type: ignore[no-untyped-def]
     for command in COMMANDS[1:]:
-        r = run(command, "--help")
+        r = run(*command.split(), "--help")
         assert "示例：gongkai " in r.stdout, command
 
 
