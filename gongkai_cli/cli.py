@@ -464,9 +464,7 @@ IdsArg = Annotated[
     list[str],
     typer.Argument(help="任务编号，可写多个，也可写 7-9 或 7,8,9", metavar="ID", show_default=False),
 ]
-AllUnitsOpt = Annotated[
-    bool, typer.Option("--all-units", help="该行的全部责任单位（协调人用）", metavar="")
-]
+AllUnitsOpt = Annotated[bool, typer.Option("--all-units", help="该行的全部责任单位（协调人用）", metavar="")]
 
 
 def _task_ids(plan: Any, texts: list[str]) -> list[Any]:
