@@ -495,7 +495,7 @@ def log_table(records: list[dict[str, Any]]) -> Any:
     table.add_column("单位", overflow="fold", ratio=2, min_width=8)
     table.add_column("完成日期", no_wrap=True)
     table.add_column("备注", overflow="fold", ratio=3)
-    table.add_column("操作人", overflow="fold", ratio=1, min_width=6)
+    table.add_column("操作人", overflow="fold", ratio=1, min_width=8)
     for r in records:
         table.add_row(
             Text(r["at_local"][:16]),

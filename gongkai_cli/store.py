@@ -312,12 +312,34 @@ def open_store(path: Path, write: bool) -> Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StateError(f"无法创建状态文件所在的目录 {path.parent}：{exc.strerror or exc}") from None
+    if write and not _writable(path):
+        raise StateError(f"状态文件所在位置不可写入（只读的目录或文件系统）：{path}")
+    try:
+        conn, ready = _connect(path, write, immutable=False)
+    except StateError:
+        if write or _writable(path):
+            raise
+        # A read-only place (a CD, a read-only mount) cannot hold SQLite's shared-memory file;
+        # nobody can be writing there, so the file can be read as immutable.
+        conn, ready = _connect(path, write, immutable=True)
+    if not ready:  # an empty file and we only read: nothing recorded yet
+        conn.close()
+        return Store(path, None)
+    return Store(path, conn)
+
+
+def _writable(path: Path) -> bool:
+    target = path if path.exists() else path.parent
+    return os.access(target, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _connect(path: Path, write: bool, immutable: bool) -> tuple[sqlite3.Connection, bool]:
     timeout = busy_seconds()
     try:
         if write:
             conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
         else:
-            uri = path.resolve().as_uri() + "?mode=ro"
+            uri = path.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
             conn = sqlite3.connect(uri, timeout=timeout, isolation_level=None, uri=True)
     except sqlite3.OperationalError as exc:
         raise _translate(exc, path) from None
@@ -326,10 +348,7 @@ def open_store(path: Path, write: bool) -> Store:
     except BaseException:
         conn.close()
         raise
-    if not ready:  # an empty file and we only read: nothing recorded yet
-        conn.close()
-        return Store(path, None)
-    return Store(path, conn)
+    return conn, ready
 
 
 def _check_header(path: Path) -> None:

@@ -264,16 +264,35 @@ def test_state_in_a_place_that_cannot_exist(run, tmp_path: Path) -> None:  # typ
     assert r.exit_code == 4 and "目录" in r.stderr
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-def test_read_only_directory(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
+@pytest.fixture
+def read_only_mount(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A real read-only file system (root ignores permission bits, so chmod proves nothing)."""
+    if os.geteuid() != 0 or not sys.platform.startswith("linux"):
+        pytest.skip("needs root on Linux to mount a read-only tmpfs")
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True
+    ).returncode:
+        pytest.skip("mount is not permitted here")
     try:
-        r = run("done", "7", "--state", str(locked / "state.sqlite3"))
-        assert r.exit_code == 4 and r.stderr.startswith("错误：")
+        yield mnt
     finally:
-        locked.chmod(0o700)
+        subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+def test_read_only_file_system(run, state: Path, read_only_mount: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("done", "7").exit_code == 0
+    copy = read_only_mount / "state.sqlite3"
+    copy.write_bytes(state.read_bytes())
+    subprocess.run(["mount", "-o", "remount,ro", str(read_only_mount)], check=True)
+    r = run("done", "8", "--state", str(copy))
+    assert r.exit_code == 4 and "不可写入" in r.stderr
+    r = run("done", "8", "--state", str(read_only_mount / "new.sqlite3"))
+    assert r.exit_code == 4 and "不可写入" in r.stderr
+    done = run.json("tasks", "--status", "done", "--state", str(copy))
+    assert [t["id"] for t in done] == [7]
+    assert [e["task_id"] for e in run.json("log", "--state", str(copy))] == [7]
 
 
 # -- locks, concurrency, crashes (real processes) -----------------------------------------------
