@@ -464,6 +464,9 @@ IdsArg = Annotated[
     list[str],
     typer.Argument(help="任务编号，可写多个，也可写 7-9 或 7,8,9", metavar="ID", show_default=False),
 ]
+ByOpt = Annotated[
+    str | None, typer.Option("--by", help="操作人，默认为当前登录名", metavar="NAME", show_default=False)
+]
 AllUnitsOpt = Annotated[bool, typer.Option("--all-units", help="该行的全部责任单位（协调人用）", metavar="")]
 
 
@@ -546,9 +549,7 @@ def done(
         str | None,
         typer.Option("--note", "-n", help="佐证材料：链接、文号等", metavar="TEXT", show_default=False),
     ] = None,
-    by: Annotated[
-        str | None, typer.Option("--by", help="操作人，默认为当前登录名", metavar="NAME", show_default=False)
-    ] = None,
+    by: ByOpt = None,
     date: Annotated[
         str | None,
         typer.Option(
@@ -600,9 +601,7 @@ def undo(
     ids: IdsArg,
     unit: UnitOpt = None,
     all_units: AllUnitsOpt = False,
-    by: Annotated[
-        str | None, typer.Option("--by", help="操作人，默认为当前登录名", metavar="NAME", show_default=False)
-    ] = None,
+    by: ByOpt = None,
     plan_file: PlanOpt = None,
     state_file: StateOpt = None,
 ) -> None:

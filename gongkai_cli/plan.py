@@ -193,7 +193,6 @@ def read_yaml(text: str) -> Any:
     import yaml
     from yaml import events
     from yaml.constructor import SafeConstructor
-    from yaml.nodes import ScalarNode
     from yaml.resolver import Resolver
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -235,7 +234,7 @@ def read_yaml(text: str) -> Any:
                 if documents > 1:
                     raise _YamlProblem(line, "一个计划文件只能有一个 YAML 文档（不要用 ---  分隔多个）")
             elif isinstance(ev, events.ScalarEvent):
-                put(_scalar(ev, line, resolver, constructor, ScalarNode), line)
+                put(_scalar(ev, line, resolver, constructor), line)
             elif isinstance(ev, (events.MappingStartEvent, events.SequenceStartEvent)):
                 if ev.tag not in (None, "!") and ev.tag not in _COLLECTION_TAGS:
                     raise _YamlProblem(line, f"不支持的 YAML 标签：{ev.tag}")
@@ -295,7 +294,7 @@ class _NoKey:
 _NO_KEY = _NoKey()
 
 
-def _scalar(ev: Any, line: int, resolver: Any, constructor: Any, node_cls: Any) -> Any:
+def _scalar(ev: Any, line: int, resolver: Any, constructor: Any) -> Any:
     from yaml.nodes import ScalarNode
 
     plain = ev.style is None or ev.style == ""
@@ -309,7 +308,7 @@ def _scalar(ev: Any, line: int, resolver: Any, constructor: Any, node_cls: Any) 
             raise _YamlProblem(line, f"不支持的 YAML 标签：{tag}")
     if tag == _STD + "str":
         return ev.value
-    node = node_cls(tag, ev.value, ev.start_mark, ev.end_mark)
+    node = ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark)
     try:
         return constructor.yaml_constructors[tag](constructor, node)
     except Exception:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .model import Event, Group, Plan, Task
-from .plan import Problem
 from .queries import Match
 from .text import cn_numeral
 from .units import Directory
@@ -409,14 +408,6 @@ def units_tables(records: dict[str, Any]) -> list[Any]:
             Text(g["name"]), Text(str(g["direct_tasks"])), Text(group_summary(group)), Text(g["note"] or "")
         )
     return [units, groups]
-
-
-# ---------------------------------------------------------------------------------------------
-# validate
-
-
-def problems_lines(path: str, problems: list[Problem]) -> list[str]:
-    return [p.render(path) for p in problems]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -366,9 +366,12 @@ def _prepare(conn: sqlite3.Connection, path: Path, write: bool) -> bool:
     """Check what the file is and bring its schema up to date when writing; False: empty, read-only."""
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_seconds() * 1000)}")
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        # One statement, so one snapshot: another process may be creating the file right now.
+        app_id, version, tables = conn.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id()),"
+            " (SELECT user_version FROM pragma_user_version()),"
+            " (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
     except sqlite3.OperationalError as exc:
         raise _translate(exc, path) from None
     except sqlite3.DatabaseError as exc:

@@ -103,9 +103,6 @@ class Directory:
         """The groups that list the unit as a member."""
         return list(self._member_of.get(unit_name, []))
 
-    def members(self, group: Group) -> tuple[str, ...]:
-        return group.members
-
     def relation(self, who: Unit | Group, task: Task) -> Relation | None:
         """Why ``task`` is on ``who``'s list, or None when it is not."""
         if who.name in task.units:

@@ -384,7 +384,9 @@ def test_sixteen_writers_with_pollers_lose_nothing(state: Path, plan, directory)
     for poller in pollers:
         poller.terminate()
     polled = [p.communicate(timeout=30)[0] for p in pollers]
-    assert all(w.returncode == 0 for w in writers), [o[1] for o in outputs]
+    assert all(w.returncode == 0 for w in writers), [
+        (w.returncode, o[1]) for w, o in zip(writers, outputs, strict=True)
+    ]
     expected = {pair for chunk in chunks for pair in chunk}
     assert len(expected) == 16 * 12
     assert marks_in(state) == expected
