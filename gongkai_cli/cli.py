@@ -775,3 +775,147 @@ def marks_import(
     _say(f"状态文件：{store.path}")
     if conflicts:
         raise typer.Exit(EXIT_FOUND)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+
+WindowOpt = Annotated[
+    str,
+    typer.Option(
+        "--window",
+        help="“临近”的天数：截止日期在这么多天之内的算黄灯，如 7d、2w、10天",
+        metavar="DAYS",
+    ),
+]
+SectionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--section", "-s", help="工作任务序号：五、5 或 (五)", metavar="SECTION", show_default=False
+    ),
+]
+
+
+def _report_context(
+    plan_file: str | None, state_file: str | None, as_of: str | None, unit: str | None
+) -> tuple[Any, Any, frozenset[tuple[int, str]], Any, Any]:
+    from .dates import parse_date, today
+
+    plan, directory = _load(plan_file)
+    now = today(plan.meta.timezone)
+    day = parse_date(as_of, today=now, year=plan.meta.year) if as_of else now
+    who = directory.resolve(unit) if unit is not None else None
+    return plan, directory, _marked(plan, state_file), day, who
+
+
+@app.command(cls=GongkaiCommand)
+def status(
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="按什么汇总：unit（单位）、section（工作任务）、part（部分）",
+            metavar="WHAT",
+            callback=_choice("--by", ("unit", "section", "part")),
+        ),
+    ] = "unit",
+    unit: UnitOpt = None,
+    as_of: AsOfOpt = None,
+    window: WindowOpt = "7d",
+    fmt: FormatOpt = "table",
+    color: ColorOpt = "auto",
+    plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
+) -> None:
+    """完成情况汇总：每个单位（或工作任务、部分）已完成、未完成、逾期多少，进度条和红黄绿灯，最差的在最上面。
+
+    示例：gongkai status --by section --as-of 2023-12-01
+    """
+    from .dates import parse_duration
+    from .queries import status_lines
+    from .render import STATUS_COLUMNS, STATUS_HEADERS, emit, status_records, status_table
+
+    days = parse_duration(window)
+    plan, directory, marked, day, who = _report_context(plan_file, state_file, as_of, unit)
+    lines = status_lines(plan, directory, marked, by, day, days, who)
+    if fmt != "table":
+        emit(status_records(lines), STATUS_COLUMNS, STATUS_HEADERS if fmt == "md" else STATUS_COLUMNS, fmt)
+        return
+    if not lines:
+        _console(color, stderr=True).print("没有可以汇总的任务。", markup=False)
+        return
+    caption = f"截至 {day.isoformat()}；红灯：有逾期；黄灯：{days} 天内到期；绿灯：正常"
+    _console(color).print(status_table(lines, by, caption))
+
+
+@app.command(cls=GongkaiCommand)
+def overdue(
+    unit: UnitOpt = None,
+    section: SectionOpt = None,
+    as_of: AsOfOpt = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="有逾期时退出码为 1，没有时为 0（供脚本判断）", metavar=""),
+    ] = False,
+    fmt: FormatOpt = "table",
+    color: ColorOpt = "auto",
+    plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
+) -> None:
+    """逾期未完成的任务：每个（任务，责任单位）一行，统称展开到成员单位，附逾期天数。
+
+    示例：gongkai overdue --as-of 2023-12-01 --format json
+    """
+    from .queries import overdue_pairs, parse_section_ref
+
+    plan, directory, marked, day, who = _report_context(plan_file, state_file, as_of, unit)
+    number = parse_section_ref(plan, section) if section is not None else None
+    pairs = overdue_pairs(plan, directory, marked, day, who, number)
+    _pairs_output(plan, pairs, fmt, color, "days_overdue", "逾期天数", f"截至 {day.isoformat()} 逾期未完成")
+    if check and pairs:
+        raise typer.Exit(EXIT_FOUND)
+
+
+@app.command(cls=GongkaiCommand)
+def due(
+    within: Annotated[
+        str, typer.Option("--within", help="多少天之内到期：7d、2w、10天", metavar="DAYS")
+    ] = "7d",
+    unit: UnitOpt = None,
+    section: SectionOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    color: ColorOpt = "auto",
+    plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
+) -> None:
+    """即将到期、尚未完成的任务：截止日期在今天（或 --as-of）起若干天之内，每个（任务，责任单位）一行。
+
+    示例：gongkai due --within 2w --unit 区教体局
+    """
+    from .dates import parse_duration
+    from .queries import due_pairs, parse_section_ref
+
+    days = parse_duration(within)
+    plan, directory, marked, day, who = _report_context(plan_file, state_file, as_of, unit)
+    number = parse_section_ref(plan, section) if section is not None else None
+    pairs = due_pairs(plan, directory, marked, day, days, who, number)
+    title = f"{day.isoformat()} 起 {days} 天内到期、尚未完成"
+    _pairs_output(plan, pairs, fmt, color, "days_left", "剩余天数", title)
+
+
+def _pairs_output(
+    plan: Any, pairs: list[Any], fmt: str, color: str, days_key: str, header: str, title: str
+) -> None:
+    from .render import PAIR_COLUMNS, emit, pair_records, pairs_table
+
+    if fmt != "table":
+        columns = (*PAIR_COLUMNS, days_key)
+        emit(pair_records(plan, pairs, days_key), columns, columns, fmt)
+        return
+    if not pairs:
+        _console(color, stderr=True).print(f"{title}的任务：没有。", markup=False)
+        return
+    units = len({p.unit for p in pairs})
+    caption = f"共 {len(pairs)} 项，涉及 {units} 个单位"
+    _console(color).print(pairs_table(plan, pairs, f"{title}的任务", header, caption))

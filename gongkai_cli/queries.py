@@ -132,20 +132,27 @@ def possible_count(
 # Who must finish a row, and how far they are
 
 
-def responsible_units(directory: Directory, task: Task) -> tuple[str, ...]:
-    """The units that each finish their part of the row (办结销号 needs all of them).
+def responsible_pairs(directory: Directory, task: Task) -> list[tuple[str, str | None]]:
+    """Each unit that finishes its part of the row, with the group phrase that brought it (or None).
 
     A named unit is itself; a closed group expands to its members; a group with no known members
     (an open-ended phrase, or 各涉农镇(街道) while its list is unknown) counts as one unit.
+    A unit named directly and also through a group is listed once, as named.
     """
-    out: dict[str, None] = {}
+    out: dict[str, str | None] = {}
     for name in task.units:
         group = directory.groups.get(name)
         if group is not None and group.definite:
-            out.update(dict.fromkeys(group.members))
+            for member in group.members:
+                out.setdefault(member, name)
         else:
             out[name] = None
-    return tuple(out)
+    return list(out.items())
+
+
+def responsible_units(directory: Directory, task: Task) -> tuple[str, ...]:
+    """The units that each finish their part of the row (办结销号 needs all of them)."""
+    return tuple(unit for unit, _ in responsible_pairs(directory, task))
 
 
 DONE, PARTIAL, OPEN = "done", "partial", "open"
@@ -235,3 +242,195 @@ def check_imported_marks(plan: Plan, directory: Directory, marks: list[Mark]) ->
             raise UsageError(f"导入的记录中有不存在的任务编号 {mark.task_id}")
         if mark.unit not in responsible_units(directory, task):
             raise UsageError(f"导入的记录中 {mark.unit} 不是任务 {mark.task_id} 的责任单位")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports: (row, unit) pairs that are late or due, and progress summaries with traffic lights
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One responsible unit's unfinished part of one row."""
+
+    task: Task
+    unit: str
+    via: str | None  # the group phrase that brought the row to the unit
+    days: int  # days overdue (overdue report) or days left (due report)
+
+
+def _units_of(directory: Directory, who: Unit | Group | None) -> set[str] | None:
+    if who is None:
+        return None
+    if isinstance(who, Group) and who.definite:
+        return set(who.members)
+    return {who.name}
+
+
+def open_pairs(
+    plan: Plan,
+    directory: Directory,
+    marked: AbstractSet[tuple[int, str]],
+    who: Unit | Group | None = None,
+    section: int | None = None,
+) -> list[tuple[Task, str, str | None]]:
+    """Every (row, unit) pair not marked done, by unit in directory order, then by row."""
+    wanted = _units_of(directory, who)
+    out: list[tuple[Task, str, str | None]] = []
+    for task in plan.tasks:
+        if section is not None and task.section != section:
+            continue
+        for unit, via in responsible_pairs(directory, task):
+            if (task.id, unit) in marked or (wanted is not None and unit not in wanted):
+                continue
+            out.append((task, unit, via))
+    order = {name: i for i, name in enumerate([*directory.units, *directory.groups])}
+    out.sort(key=lambda p: (order.get(p[1], len(order)), p[0].id))
+    return out
+
+
+def overdue_pairs(
+    plan: Plan,
+    directory: Directory,
+    marked: AbstractSet[tuple[int, str]],
+    as_of: dt.date,
+    who: Unit | Group | None = None,
+    section: int | None = None,
+) -> list[Pair]:
+    """Unfinished pairs past their deadline on ``as_of``, with the days overdue."""
+    return [
+        Pair(task, unit, via, (as_of - task.deadline.date).days)
+        for task, unit, via in open_pairs(plan, directory, marked, who, section)
+        if task.deadline.date is not None and as_of > task.deadline.date
+    ]
+
+
+def due_pairs(
+    plan: Plan,
+    directory: Directory,
+    marked: AbstractSet[tuple[int, str]],
+    as_of: dt.date,
+    within_days: int,
+    who: Unit | Group | None = None,
+    section: int | None = None,
+) -> list[Pair]:
+    """Unfinished pairs whose deadline falls within ``within_days`` of ``as_of`` (both ends included)."""
+    last = as_of + dt.timedelta(days=within_days)
+    return [
+        Pair(task, unit, via, (task.deadline.date - as_of).days)
+        for task, unit, via in open_pairs(plan, directory, marked, who, section)
+        if task.deadline.date is not None and as_of <= task.deadline.date <= last
+    ]
+
+
+RED, YELLOW, GREEN = "red", "yellow", "green"
+LIGHT_LABELS = {RED: "逾期", YELLOW: "临近", GREEN: "正常"}
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    """Progress of one unit, section or part."""
+
+    key: str  # unit name, or the section/part number as text
+    label: str
+    rows: int  # rows this line covers
+    done: int  # rows finished (for a unit: its own part finished)
+    partial: int | None  # rows some but not all units finished (None for a unit: its part is whole)
+    open: int  # rows not finished
+    overdue: int  # rows not finished and past the deadline
+    due_soon: int  # rows not finished, deadline within the warning window
+    done_parts: int  # (row, unit) parts finished
+    parts: int  # (row, unit) parts in all
+
+    @property
+    def ratio(self) -> float:
+        return self.done_parts / self.parts if self.parts else 1.0
+
+    @property
+    def light(self) -> str:
+        if self.overdue:
+            return RED
+        return YELLOW if self.due_soon else GREEN
+
+
+def _soon(task: Task, as_of: dt.date, window: int) -> bool:
+    d = task.deadline.date
+    return d is not None and as_of <= d <= as_of + dt.timedelta(days=window)
+
+
+def status_lines(
+    plan: Plan,
+    directory: Directory,
+    marked: AbstractSet[tuple[int, str]],
+    by: str,
+    as_of: dt.date,
+    window: int,
+    who: Unit | Group | None = None,
+) -> list[StatusLine]:
+    """Progress by unit, section or part, the worst on top."""
+    wanted = _units_of(directory, who)
+    lines = _by_unit(plan, directory, marked, as_of, window, wanted) if by == "unit" else []
+    if by in ("section", "part"):
+        lines = _by_rows(plan, directory, marked, as_of, window, wanted, by)
+    light_rank = {RED: 0, YELLOW: 1, GREEN: 2}
+    return sorted(lines, key=lambda s: (light_rank[s.light], -s.overdue, -s.due_soon, s.ratio))
+
+
+def _by_unit(
+    plan: Plan,
+    directory: Directory,
+    marked: AbstractSet[tuple[int, str]],
+    as_of: dt.date,
+    window: int,
+    wanted: set[str] | None,
+) -> list[StatusLine]:
+    counts: dict[str, list[int]] = {}  # unit -> [rows, done, overdue, due_soon]
+    for task in plan.tasks:
+        for unit in responsible_units(directory, task):
+            if wanted is not None and unit not in wanted:
+                continue
+            c = counts.setdefault(unit, [0, 0, 0, 0])
+            finished = (task.id, unit) in marked
+            c[0] += 1
+            c[1] += finished
+            c[2] += not finished and is_overdue(task, False, as_of)
+            c[3] += not finished and _soon(task, as_of, window)
+    return [
+        StatusLine(unit, unit, c[0], c[1], None, c[0] - c[1], c[2], c[3], c[1], c[0])
+        for unit, c in counts.items()
+    ]
+
+
+def _by_rows(
+    plan: Plan,
+    directory: Directory,
+    marked: AbstractSet[tuple[int, str]],
+    as_of: dt.date,
+    window: int,
+    wanted: set[str] | None,
+    by: str,
+) -> list[StatusLine]:
+    counts: dict[int, list[int]] = {}  # number -> [rows, done, partial, overdue, due_soon, done_parts, parts]
+    for task in plan.tasks:
+        expected = [u for u in responsible_units(directory, task) if wanted is None or u in wanted]
+        if not expected:
+            continue
+        done = [u for u in expected if (task.id, u) in marked]
+        finished = len(done) == len(expected)
+        c = counts.setdefault(task.section if by == "section" else task.part, [0] * 7)
+        c[0] += 1
+        c[1] += finished
+        c[2] += bool(done) and not finished
+        c[3] += not finished and is_overdue(task, False, as_of)
+        c[4] += not finished and _soon(task, as_of, window)
+        c[5] += len(done)
+        c[6] += len(expected)
+    lines = []
+    for number, c in counts.items():
+        if by == "section":
+            section = plan.section(number)
+            label = f"{section.label}{section.title}"
+        else:
+            part = plan.part(number)
+            label = f"{part.label}{part.title}"
+        lines.append(StatusLine(str(number), label, c[0], c[1], c[2], c[0] - c[1], c[3], c[4], c[5], c[6]))
+    return lines

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .model import Event, Group, Plan, Task
-from .queries import Match
+from .queries import LIGHT_LABELS, Match, Pair, StatusLine
 from .text import cn_numeral
 from .units import Directory
 
@@ -498,5 +498,170 @@ def log_table(records: list[dict[str, Any]]) -> Any:
             Text(r["done_on"] or ""),
             Text(printable(r["note"] or "")),
             Text(printable(r["by"])),
+        )
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# status, overdue, due
+
+STATUS_COLUMNS = (
+    "key",
+    "label",
+    "rows",
+    "done",
+    "partial",
+    "open",
+    "overdue",
+    "due_soon",
+    "done_parts",
+    "parts",
+    "progress",
+    "light",
+)
+STATUS_HEADERS = (
+    "键",
+    "名称",
+    "任务数",
+    "已完成",
+    "部分完成",
+    "未完成",
+    "逾期",
+    "临近",
+    "已完成份数",
+    "总份数",
+    "完成率",
+    "状态",
+)
+LIGHT_STYLES = {"red": "bold red", "yellow": "bold yellow", "green": "green"}
+
+
+def status_records(lines: Sequence[StatusLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": s.key,
+            "label": s.label,
+            "rows": s.rows,
+            "done": s.done,
+            "partial": s.partial,
+            "open": s.open,
+            "overdue": s.overdue,
+            "due_soon": s.due_soon,
+            "done_parts": s.done_parts,
+            "parts": s.parts,
+            "progress": round(s.ratio, 4),
+            "light": s.light,
+        }
+        for s in lines
+    ]
+
+
+def progress_bar(ratio: float, width: int = 8) -> str:
+    """A bar that reads without colour: ``███░░░░░  40%`` (full only when everything is done)."""
+    filled = min(width, int(ratio * width))
+    return "█" * filled + "░" * (width - filled) + f" {int(ratio * 100):>3d}%"
+
+
+def status_table(lines: Sequence[StatusLine], by: str, caption: str) -> Any:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    title = {"unit": "各单位完成情况", "section": "各项工作任务完成情况", "part": "各部分完成情况"}[by]
+    table = Table(
+        title=Text(title), caption=Text(caption), box=box.SQUARE, title_justify="left", caption_justify="left"
+    )
+    table.add_column("状态", no_wrap=True)
+    table.add_column({"unit": "单位", "section": "工作任务", "part": "部分"}[by], overflow="fold")
+    for header in ("任务", "完成", *(("部分",) if by != "unit" else ()), "未完", "逾期", "临近"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("进度", no_wrap=True)
+    for s in lines:
+        cells = [
+            Text(f"● {LIGHT_LABELS[s.light]}", style=LIGHT_STYLES[s.light]),
+            Text(s.label),
+            Text(str(s.rows)),
+            Text(str(s.done)),
+        ]
+        if by != "unit":
+            cells.append(Text(str(s.partial)))
+        cells += [
+            Text(str(s.open)),
+            Text(str(s.overdue), style="bold red" if s.overdue else ""),
+            Text(str(s.due_soon), style="yellow" if s.due_soon else ""),
+            Text(progress_bar(s.ratio)),
+        ]
+        table.add_row(*cells)
+    return table
+
+
+PAIR_COLUMNS = (
+    "id",
+    "unit",
+    "via",
+    "part",
+    "section",
+    "section_label",
+    "section_title",
+    "requirement",
+    "deadline",
+    "deadline_text",
+)
+
+
+def pair_records(plan: Plan, pairs: Sequence[Pair], days_key: str) -> list[dict[str, Any]]:
+    out = []
+    for p in pairs:
+        section = plan.section(p.task.section)
+        out.append(
+            {
+                "id": p.task.id,
+                "unit": p.unit,
+                "via": p.via,
+                "part": p.task.part,
+                "section": p.task.section,
+                "section_label": section.label,
+                "section_title": section.title,
+                "requirement": p.task.requirement,
+                "deadline": p.task.deadline.date.isoformat() if p.task.deadline.date else None,
+                "deadline_text": p.task.deadline.text,
+                days_key: p.days,
+            }
+        )
+    return out
+
+
+def pairs_table(plan: Plan, pairs: Sequence[Pair], title: str, days_header: str, caption: str) -> Any:
+    """One line per (row, unit), grouped by unit as a coordinator reads it out at a meeting."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=Text(title),
+        caption=Text(caption),
+        box=box.SQUARE,
+        expand=True,
+        title_justify="left",
+        caption_justify="left",
+    )
+    table.add_column("单位", overflow="fold", ratio=2)
+    table.add_column("编号", justify="right", no_wrap=True)
+    table.add_column("具体要求", overflow="fold", ratio=6)
+    table.add_column("完成时限", no_wrap=True)
+    table.add_column(days_header, justify="right", no_wrap=True)
+    for i, p in enumerate(pairs):
+        first = i == 0 or pairs[i - 1].unit != p.unit
+        last = i + 1 == len(pairs) or pairs[i + 1].unit != p.unit
+        requirement = Text(p.task.requirement)
+        if p.via:
+            requirement.append(f"\n（经由统称：{p.via}）", style="dim")
+        table.add_row(
+            Text(p.unit if first else ""),
+            Text(str(p.task.id)),
+            requirement,
+            Text(_deadline_cell(p.task)),
+            Text(str(p.days), style="bold red" if days_header == "逾期天数" else "yellow"),
+            end_section=last,
         )
     return table
