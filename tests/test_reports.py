@@ -102,8 +102,8 @@ def test_overdue_csv_is_whole(run) -> None:  # type: ignore[no-untyped-def]
     assert list(csv.reader(io.StringIO(r.stdout))) == [
         ["id", "unit", "via", "part", "section", "section_label", "section_title", "requirement", "deadline",
          "deadline_text", "days_overdue"],
-        ["10", "区住建局", "", "1", "2", "(二)", SECTIONS[2][1], ROWS[9].requirement, "2023-11-30", "11月底前",
-         "1"],
+        ["10", "区住建局", "", "1", "2", "(二)", SECTIONS[2][1], ROWS[9].requirement, "2023-11-30",
+         "11月底前", "1"],
     ]  # fmt: skip
 
 
