@@ -369,6 +369,8 @@ def test_sixteen_writers_with_pollers_lose_nothing(state: Path, plan, directory)
         )
         for _ in range(2)
     ]
+    for poller in pollers:  # both are polling before the first writer starts
+        assert poller.stdout is not None and poller.stdout.readline().startswith("ok")
     writers = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.helpers.marker", str(state), *(f"{t}:{u}" for t, u in chunk)],
@@ -381,7 +383,8 @@ def test_sixteen_writers_with_pollers_lose_nothing(state: Path, plan, directory)
         for chunk in chunks
     ]
     outputs = [w.communicate(timeout=120) for w in writers]
-    for poller in pollers:
+    for poller in pollers:  # one more poll each, begun while or after the writers ran
+        assert poller.stdout is not None and poller.stdout.readline().startswith("ok")
         poller.terminate()
     polled = [p.communicate(timeout=30)[0] for p in pollers]
     assert all(w.returncode == 0 for w in writers), [
@@ -394,7 +397,6 @@ def test_sixteen_writers_with_pollers_lose_nothing(state: Path, plan, directory)
         o[0].splitlines() == [f"{t}:{u}" for t, u in chunk] for o, chunk in zip(outputs, chunks, strict=True)
     )
     assert all("FAIL" not in text for text in polled), polled
-    assert sum(text.count("ok") for text in polled) > 0
 
 
 def test_sixteen_cli_writers_at_once(state: Path) -> None:
@@ -449,8 +451,6 @@ def test_sigkill_mid_write_loses_nothing_acknowledged(state: Path, plan, directo
             }
         assert present == done_events
     assert acknowledged, "the writer never got to acknowledge anything; the test proved nothing"
-    r = gongkai("tasks", "--status", "done", "-f", "json")
-    assert r.returncode == 0, r.stderr
 
 
 # -- export / import ---------------------------------------------------------------------------
