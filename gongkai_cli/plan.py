@@ -319,8 +319,8 @@ def _scalar(ev: Any, line: int, resolver: Any, constructor: Any) -> Any:
 # Loading
 
 
-def read_text(path: Path) -> str:
-    """The plan file's text, or a PlanError that says what is wrong with the file itself."""
+def read_bytes(path: Path) -> bytes:
+    """The plan file's bytes, or a PlanError that says why the file cannot be read."""
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)
@@ -334,6 +334,11 @@ def read_text(path: Path) -> str:
         raise PlanError(f"无法读取计划文件 {path}：{exc.strerror or exc}") from None
     if len(data) > MAX_BYTES:
         raise PlanError(f"{path}: 计划文件超过 {MAX_BYTES // (1024 * 1024)} MB，不像是一张分解表")
+    return data
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """UTF-8 text (a BOM is fine), or a PlanError with the line of the first bad byte."""
     if b"\0" in data:
         line = data[: data.index(b"\0")].count(b"\n") + 1
         raise PlanError(f"{path}:{line}: 不是文本文件（含二进制内容）")
@@ -344,9 +349,13 @@ def read_text(path: Path) -> str:
         raise PlanError(f"{path}:{line}: 不是 UTF-8 编码的文本（请用 UTF-8 另存）") from None
 
 
-def check_plan(path: Path) -> tuple[Plan | None, list[Problem]]:
+def read_text(path: Path) -> str:
+    return decode_text(read_bytes(path), path)
+
+
+def check_plan(path: Path, data: bytes | None = None) -> tuple[Plan | None, list[Problem]]:
     """Read and validate a plan file: the plan when it is clean, and every problem found."""
-    text = read_text(path)
+    text = decode_text(read_bytes(path) if data is None else data, path)
     if not text.strip():
         return None, [Problem(0, "计划文件是空的")]
     try:
@@ -357,12 +366,22 @@ def check_plan(path: Path) -> tuple[Plan | None, list[Problem]]:
 
 
 def load_plan(path: Path) -> Plan:
-    """A valid plan, or a PlanError naming the first problem and how many there are."""
-    plan, problems = check_plan(path)
+    """A valid plan, or a PlanError naming the first problem and how many there are.
+
+    A plan that was valid before is taken from the cache, keyed by the file's content.
+    """
+    from . import plancache
+
+    data = read_bytes(path)
+    cached = plancache.get(data, path)
+    if cached is not None:
+        return cached
+    plan, problems = check_plan(path, data)
     if problems or plan is None:
         first = problems[0].render(str(path)) if problems else f"{path}: 无效的计划文件"
         more = f"（共 {len(problems)} 个问题，运行 gongkai validate 查看全部）" if len(problems) > 1 else ""
         raise PlanError(first + more)
+    plancache.put(data, plan)
     return plan
 
 

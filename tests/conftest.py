@@ -26,6 +26,7 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GONGKAI_PLAN", raising=False)
     monkeypatch.delenv("GONGKAI_UNIT", raising=False)
     monkeypatch.setenv("GONGKAI_STATE", str(tmp_path / "state.sqlite3"))
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("TERM", "dumb")
