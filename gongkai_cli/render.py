@@ -163,9 +163,15 @@ TASK_MD_HEADERS = ("编号", "部分", "工作任务", "责任单位", "具体�
 
 
 def tasks_output(
-    plan: Plan, matches: list[Match], fmt: str, con: Console, caption: str = "", who: str | None = None
+    plan: Plan,
+    matches: list[Match],
+    fmt: str,
+    con: Console | None = None,
+    caption: str = "",
+    who: str | None = None,
 ) -> None:
     if fmt == "table":
+        assert con is not None
         con.print(tasks_table(plan, matches, caption, who))
         return
     rows = [task_record(plan, m) for m in matches]

@@ -1,0 +1,152 @@
+"""Write a synthetic plan (same YAML format as gongkai_cli/data/tasks.yaml) and a state file.
+
+    python bench/synth.py --tasks 10000 --units 200 --marks 100000 --out /tmp/gk-10k
+
+Then: GONGKAI_PLAN=/tmp/gk-10k/plan.yaml GONGKAI_STATE=/tmp/gk-10k/state.sqlite3 gongkai status
+
+Text lengths, the mix of named units and group phrases, and deadlines follow the real 2023 table:
+requirements are stitched from its clauses (40 to 250 characters), a row names 1 to 6 units, and
+about 40% of rows are given to 区政府各部门单位 / 各镇(街道) as in the real table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gongkai_cli.model import Mark  # noqa: E402
+from gongkai_cli.plan import default_plan_path, load_plan  # noqa: E402
+from gongkai_cli.queries import responsible_units  # noqa: E402
+from gongkai_cli.store import open_store  # noqa: E402
+from gongkai_cli.units import Directory  # noqa: E402
+
+DOC_NUMBER = "合成〔2023〕1号"
+
+
+def clauses() -> list[str]:
+    plan = load_plan(default_plan_path())
+    out: list[str] = []
+    for task in plan.tasks:
+        out.extend(c for c in re.split(r"(?<=[,。;])", task.requirement) if len(c) >= 4)
+    return out
+
+
+def requirement(rng: random.Random, pool: list[str]) -> str:
+    target = rng.randint(40, 250)
+    text = ""
+    while len(text) < target:
+        text += rng.choice(pool)
+    return text.rstrip(",;") + ("" if text.endswith("。") else "。")
+
+
+def q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def write_plan(path: Path, n_tasks: int, n_units: int, rng: random.Random) -> None:
+    pool = clauses()
+    n_towns = max(2, n_units // 5)
+    n_external = max(1, n_units // 20)
+    n_departments = max(2, n_units - n_towns - n_external)
+    departments = [f"区第{i}局" for i in range(1, n_departments + 1)]
+    towns = [f"第{i}街道" for i in range(1, n_towns + 1)]
+    external = [f"第{i}公司" for i in range(1, n_external + 1)]
+    n_sections = max(14, n_tasks // 40)
+    lines = [
+        "# 合成的分解表：bench/synth.py 生成，仅用于测速。",
+        "schema: 1",
+        "plan:",
+        "  title: 合成分解表",
+        f"  doc_number: {DOC_NUMBER}",
+        "  issuer: 合成办公室",
+        "  issued: 2023-07-26",
+        "  year: 2023",
+        "  timezone: Asia/Shanghai",
+        "parts:",
+        *(f"  - {{number: {i}, title: 第{i}部分}}" for i in range(1, 5)),
+        "sections:",
+        *(
+            f"  - {{number: {i}, part: {min(4, 1 + (i - 1) * 4 // n_sections)}, title: 第{i}项工作任务}}"
+            for i in range(1, n_sections + 1)
+        ),
+        "units:",
+        *(f"  - {{name: {u}, kind: department}}" for u in departments),
+        *(f"  - {{name: {u}, kind: subdistrict}}" for u in towns),
+        *(f"  - {{name: {u}, kind: external}}" for u in external),
+        "groups:",
+        f"  - {{name: 区政府各部门单位, members: [{', '.join(departments)}]}}",
+        f"  - {{name: 各镇(街道), members: [{', '.join(towns)}]}}",
+        "  - {name: 区政府有关部门单位, open: true, within: [区政府各部门单位]}",
+        "tasks:",
+    ]
+    named = departments + external
+    for task_id in range(1, n_tasks + 1):
+        section = 1 + (task_id - 1) * n_sections // n_tasks
+        roll = rng.random()
+        if roll < 0.4:
+            units = ["区政府各部门单位", "各镇(街道)"]
+        elif roll < 0.5:
+            units = [*rng.sample(named, 2), "区政府有关部门单位", "各镇(街道)"]
+        else:
+            units = rng.sample(named, rng.randint(1, 6))
+        month = rng.choice([6, 9, 11, 12, 12, 12])
+        deadline = "持续推进" if rng.random() < 0.03 else f"{month}月底前"
+        lines += [
+            f"  - id: {task_id}",
+            f"    section: {section}",
+            f"    units: [{', '.join(units)}]",
+            f"    requirement: {q(requirement(rng, pool))}",
+            f"    deadline_text: {deadline}",
+        ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_state(plan_path: Path, state_path: Path, n_marks: int, rng: random.Random) -> int:
+    plan = load_plan(plan_path)
+    directory = Directory(plan)
+    pairs = [(t.id, u) for t in plan.tasks for u in responsible_units(directory, t)]
+    chosen = rng.sample(pairs, min(n_marks, len(pairs)))
+    marks = [
+        Mark(plan.meta.identity, t, u, dt.date(2023, 11, 1) + dt.timedelta(days=rng.randint(0, 40)),
+             rng.choice([None, "https://www.rencheng.gov.cn/art/2023/11/1/art_1.html", "任政办字〔2023〕5号"]),
+             "bench", "2023-11-01T00:00:00+00:00")
+        for t, u in chosen
+    ]  # fmt: skip
+    if state_path.exists():
+        state_path.unlink()
+    store = open_store(state_path, write=True)
+    try:
+        for start in range(0, len(marks), 20000):
+            store.add_marks(marks[start : start + 20000])
+    finally:
+        store.close()
+    return len(marks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, required=True)
+    parser.add_argument("--units", type=int, default=200)
+    parser.add_argument("--marks", type=int, default=0)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=2023)
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    plan_path = args.out / "plan.yaml"
+    write_plan(plan_path, args.tasks, args.units, rng)
+    marks = write_state(plan_path, args.out / "state.sqlite3", args.marks, rng) if args.marks else 0
+    print(f"{plan_path}: {args.tasks} tasks, {args.units} units; {args.out / 'state.sqlite3'}: {marks} marks")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
