@@ -52,14 +52,12 @@ def q(text: str) -> str:
 
 
 def write_plan(path: Path, n_tasks: int, n_units: int, rng: random.Random) -> None:
+    """Units come in districts of about 40 (30 departments, 8 towns, 2 outside units), each with its
+    own 区政府各部门单位 / 各镇(街道) groups: a city loading every district's table, so a group row
+    expands to a district's units (as in the real table, about 23 (row, unit) pairs per row)."""
     pool = clauses()
-    n_towns = max(2, n_units // 5)
-    n_external = max(1, n_units // 20)
-    n_departments = max(2, n_units - n_towns - n_external)
-    departments = [f"区第{i}局" for i in range(1, n_departments + 1)]
-    towns = [f"第{i}街道" for i in range(1, n_towns + 1)]
-    external = [f"第{i}公司" for i in range(1, n_external + 1)]
-    n_sections = max(14, n_tasks // 40)
+    districts = max(1, round(n_units / 40))
+    per = n_units // districts
     lines = [
         "# 合成的分解表：bench/synth.py 生成，仅用于测速。",
         "schema: 1",
@@ -72,37 +70,46 @@ def write_plan(path: Path, n_tasks: int, n_units: int, rng: random.Random) -> No
         "  timezone: Asia/Shanghai",
         "parts:",
         *(f"  - {{number: {i}, title: 第{i}部分}}" for i in range(1, 5)),
-        "sections:",
-        *(
-            f"  - {{number: {i}, part: {min(4, 1 + (i - 1) * 4 // n_sections)}, title: 第{i}项工作任务}}"
-            for i in range(1, n_sections + 1)
-        ),
-        "units:",
-        *(f"  - {{name: {u}, kind: department}}" for u in departments),
-        *(f"  - {{name: {u}, kind: subdistrict}}" for u in towns),
-        *(f"  - {{name: {u}, kind: external}}" for u in external),
-        "groups:",
-        f"  - {{name: 区政府各部门单位, members: [{', '.join(departments)}]}}",
-        f"  - {{name: 各镇(街道), members: [{', '.join(towns)}]}}",
-        "  - {name: 区政府有关部门单位, open: true, within: [区政府各部门单位]}",
-        "tasks:",
     ]
-    named = departments + external
+    n_sections = max(14, n_tasks // 40)
+    lines.append("sections:")
+    for i in range(1, n_sections + 1):
+        lines.append(
+            f"  - {{number: {i}, part: {min(4, 1 + (i - 1) * 4 // n_sections)}, title: 第{i}项工作任务}}"
+        )
+    units: list[str] = ["units:"]
+    groups: list[str] = ["groups:"]
+    named: list[list[str]] = []
+    for d in range(1, districts + 1):
+        n_towns, n_external = max(2, per // 5), max(1, per // 20)
+        deps = [f"{d}区第{i}局" for i in range(1, per - n_towns - n_external + 1)]
+        towns = [f"{d}区第{i}街道" for i in range(1, n_towns + 1)]
+        outside = [f"{d}区第{i}公司" for i in range(1, n_external + 1)]
+        units += [f"  - {{name: {u}, kind: department}}" for u in deps]
+        units += [f"  - {{name: {u}, kind: subdistrict}}" for u in towns]
+        units += [f"  - {{name: {u}, kind: external}}" for u in outside]
+        groups += [
+            f"  - {{name: {d}区各部门单位, members: [{', '.join(deps)}]}}",
+            f"  - {{name: {d}区各镇(街道), members: [{', '.join(towns)}]}}",
+            f"  - {{name: {d}区有关部门单位, open: true, within: [{d}区各部门单位]}}",
+        ]
+        named.append(deps + outside)
+    lines += [*units, *groups, "tasks:"]
     for task_id in range(1, n_tasks + 1):
-        section = 1 + (task_id - 1) * n_sections // n_tasks
+        d = rng.randrange(districts)
         roll = rng.random()
-        if roll < 0.4:
-            units = ["区政府各部门单位", "各镇(街道)"]
+        if roll < 0.4:  # 30 of the real table's 59 rows go to both groups
+            row_units = [f"{d + 1}区各部门单位", f"{d + 1}区各镇(街道)"]
         elif roll < 0.5:
-            units = [*rng.sample(named, 2), "区政府有关部门单位", "各镇(街道)"]
+            row_units = [*rng.sample(named[d], 2), f"{d + 1}区有关部门单位", f"{d + 1}区各镇(街道)"]
         else:
-            units = rng.sample(named, rng.randint(1, 6))
-        month = rng.choice([6, 9, 11, 12, 12, 12])
-        deadline = "持续推进" if rng.random() < 0.03 else f"{month}月底前"
+            row_units = rng.sample(named[d], rng.randint(1, 6))
+        roll = rng.random()  # the real table: 7 rows 11月底前, 52 rows 12月底前
+        deadline = "11月底前" if roll < 0.12 else "持续推进" if roll < 0.15 else "12月底前"
         lines += [
             f"  - id: {task_id}",
-            f"    section: {section}",
-            f"    units: [{', '.join(units)}]",
+            f"    section: {1 + (task_id - 1) * n_sections // n_tasks}",
+            f"    units: [{', '.join(row_units)}]",
             f"    requirement: {q(requirement(rng, pool))}",
             f"    deadline_text: {deadline}",
         ]
@@ -116,7 +123,7 @@ def write_state(plan_path: Path, state_path: Path, n_marks: int, rng: random.Ran
     chosen = rng.sample(pairs, min(n_marks, len(pairs)))
     marks = [
         Mark(plan.meta.identity, t, u, dt.date(2023, 11, 1) + dt.timedelta(days=rng.randint(0, 40)),
-             rng.choice([None, "https://www.rencheng.gov.cn/art/2023/11/1/art_1.html", "任政办字〔2023〕5号"]),
+             rng.choice([None, "https://www.rencheng.gov.cn/art/2023/11/1/art_1.html", "任政办〔2023〕5号"]),
              "bench", "2023-11-01T00:00:00+00:00")
         for t, u in chosen
     ]  # fmt: skip

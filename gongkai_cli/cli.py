@@ -340,7 +340,7 @@ def _marked(plan: Any, state_file: str | None) -> frozenset[tuple[int, str]]:
     """The (task id, unit) pairs marked done for this plan; reading never creates the state file."""
     store = _open_state(state_file, write=False)
     try:
-        return frozenset(store.marks(plan.meta.identity))
+        return store.marked_pairs(plan.meta.identity)
     finally:
         store.close()
 

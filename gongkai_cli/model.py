@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from .text import cn_numeral
 
@@ -118,25 +119,32 @@ class Plan:
     path: str = ""
     _index: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
+    def _lookup(self, kind: str) -> dict[Any, Any]:
+        """Index built on first use (plans reach tens of thousands of rows)."""
+        index = self._index.get(kind)
+        if index is None:
+            items: tuple[Any, ...] = getattr(self, kind)
+            key = "id" if kind == "tasks" else "number" if kind in ("parts", "sections") else "name"
+            index = self._index[kind] = {getattr(item, key): item for item in items}
+        assert isinstance(index, dict)
+        return index
+
     def part(self, number: int) -> Part:
-        return next(p for p in self.parts if p.number == number)
+        part: Part = self._lookup("parts")[number]
+        return part
 
     def section(self, number: int) -> Section:
-        return next(s for s in self.sections if s.number == number)
+        section: Section = self._lookup("sections")[number]
+        return section
 
     def task(self, task_id: int) -> Task | None:
-        by_id = self._index.get("tasks")
-        if by_id is None:
-            by_id = {t.id: t for t in self.tasks}
-            self._index["tasks"] = by_id
-        assert isinstance(by_id, dict)
-        return by_id.get(task_id)
+        return self._lookup("tasks").get(task_id)
 
     def group(self, name: str) -> Group | None:
-        return next((g for g in self.groups if g.name == name), None)
+        return self._lookup("groups").get(name)
 
     def unit(self, name: str) -> Unit | None:
-        return next((u for u in self.units if u.name == name), None)
+        return self._lookup("units").get(name)
 
 
 @dataclass(frozen=True)

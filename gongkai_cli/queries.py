@@ -152,7 +152,11 @@ def responsible_pairs(directory: Directory, task: Task) -> list[tuple[str, str |
 
 def responsible_units(directory: Directory, task: Task) -> tuple[str, ...]:
     """The units that each finish their part of the row (办结销号 needs all of them)."""
-    return tuple(unit for unit, _ in responsible_pairs(directory, task))
+    cache = directory.responsible_cache
+    units = cache.get(task.id)
+    if units is None:
+        units = cache[task.id] = tuple(unit for unit, _ in responsible_pairs(directory, task))
+    return units
 
 
 DONE, PARTIAL, OPEN = "done", "partial", "open"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .model import Event, Group, Plan, Task
@@ -99,9 +99,21 @@ def task_record(plan: Plan, match: Match) -> dict[str, Any]:
 
 
 def write_json(data: Any, out: Any = None) -> None:
+    """Indented for a person at a terminal. Piped, a list is written one record per line as it is
+    produced: C-encoded (ten times faster than indenting) and never held whole in memory."""
     out = out or sys.stdout
-    json.dump(data, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    if hasattr(out, "isatty") and out.isatty():
+        data = list(data) if not isinstance(data, (dict, list)) else data
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    if isinstance(data, dict):
+        out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return
+    first = True
+    for record in data:
+        out.write(("[\n" if first else ",\n") + json.dumps(record, ensure_ascii=False))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 def _flat(value: Any) -> str:
@@ -115,7 +127,7 @@ def _flat(value: Any) -> str:
 
 
 def write_delimited(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, out: Any = None
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, out: Any = None
 ) -> None:
     """CSV (RFC 4180, header row) or TSV (tabs and newlines inside cells become spaces)."""
     out = out or sys.stdout
@@ -132,7 +144,7 @@ def write_delimited(
 
 
 def write_markdown(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], headers: Sequence[str], out: Any = None
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], headers: Sequence[str], out: Any = None
 ) -> None:
     out = out or sys.stdout
 
@@ -146,7 +158,7 @@ def write_markdown(
         out.write("| " + " | ".join(cell(row.get(c)) for c in columns) + " |\n")
 
 
-def emit(rows: list[dict[str, Any]], columns: Sequence[str], headers: Sequence[str], fmt: str) -> None:
+def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], headers: Sequence[str], fmt: str) -> None:
     """The machine formats shared by every listing."""
     if fmt == "json":
         write_json(rows)
@@ -174,6 +186,9 @@ def tasks_output(
         assert con is not None
         con.print(tasks_table(plan, matches, caption, who))
         return
+    if fmt in ("json", "csv", "tsv"):
+        emit((task_record(plan, m) for m in matches), TASK_COLUMNS, TASK_COLUMNS, fmt)
+        return
     rows = [task_record(plan, m) for m in matches]
     if fmt == "md":
         md_rows = [
@@ -192,8 +207,6 @@ def tasks_output(
         with_relation = any(m.relation for m in matches)
         n = len(cols) if with_relation else len(cols) - 1
         write_markdown(md_rows, cols[:n], TASK_MD_HEADERS[:n])
-        return
-    emit(rows, TASK_COLUMNS, TASK_COLUMNS, fmt)
 
 
 def _deadline_cell(task: Task) -> str:
@@ -615,11 +628,10 @@ PAIR_COLUMNS = (
 )
 
 
-def pair_records(plan: Plan, pairs: Sequence[Pair], days_key: str) -> list[dict[str, Any]]:
-    out = []
+def pair_records(plan: Plan, pairs: Sequence[Pair], days_key: str) -> Iterator[dict[str, Any]]:
     for p in pairs:
         section = plan.section(p.task.section)
-        out.append(
+        yield (
             {
                 "id": p.task.id,
                 "unit": p.unit,
@@ -634,7 +646,6 @@ def pair_records(plan: Plan, pairs: Sequence[Pair], days_key: str) -> list[dict[
                 days_key: p.days,
             }
         )
-    return out
 
 
 def pairs_table(plan: Plan, pairs: Sequence[Pair], title: str, days_header: str, caption: str) -> Any:

@@ -99,13 +99,16 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def marks(self, plan: str) -> dict[tuple[int, str], Mark]:
+    def marked_pairs(self, plan: str) -> frozenset[tuple[int, str]]:
+        """(task id, unit) of every mark of the plan: all that status and filters need, read fast."""
         if self._conn is None:
-            return {}
-        rows = self._query(
-            "SELECT plan, task_id, unit, done_on, note, by, marked_at FROM marks WHERE plan = ?", (plan,)
-        )
-        return {(r[1], r[2]): _mark(r) for r in rows}
+            return frozenset()
+        try:
+            return frozenset(self._conn.execute("SELECT task_id, unit FROM marks WHERE plan = ?", (plan,)))
+        except sqlite3.OperationalError as exc:
+            raise _translate(exc, self.path) from None
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"状态文件已损坏，无法读取：{self.path}（{exc}）") from None
 
     def events(self, plan: str, task_id: int | None = None, unit: str | None = None) -> list[Event]:
         if self._conn is None:

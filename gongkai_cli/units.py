@@ -74,6 +74,7 @@ class Directory:
         for key, name in derived.items():
             if key not in ambiguous:
                 self._by_key[key] = name
+        self.responsible_cache: dict[int, tuple[str, ...]] = {}  # task id -> units (queries.py)
         self._member_of: dict[str, list[Group]] = {}
         for group in plan.groups:
             for member in group.members:
