@@ -113,9 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         floor_typer, typer_rss = measure([[PY, "-c", "import typer"]], base_env, repeats)
         say(f"# gongkai benchmark, {dt.date.today().isoformat()}")
         say()
-        say(
-            f"- machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
-        )
+        system = f"{platform.system()} {platform.release()}"
+        say(f"- machine: {platform.machine()}, {os.cpu_count()} cores, {system}")
         say(f"- python: {platform.python_version()} ({PY})")
         say(f"- repeats: {repeats} per figure (median wall time); output piped to /dev/null")
         say(f"- floor `python -c pass`: {floor_pass * 1000:.0f} ms")
