@@ -873,7 +873,8 @@ def overdue(
     plan, directory, marked, day, who = _report_context(plan_file, state_file, as_of, unit)
     number = parse_section_ref(plan, section) if section is not None else None
     pairs = overdue_pairs(plan, directory, marked, day, who, number)
-    _pairs_output(plan, pairs, fmt, color, "days_overdue", "逾期天数", f"截至 {day.isoformat()} 逾期未完成")
+    title = f"截至 {day.isoformat()} 逾期未完成"
+    _pairs_output(plan, pairs, fmt, color, "days_overdue", "逾期天数", title, who is not None)
     if check and pairs:
         raise typer.Exit(EXIT_FOUND)
 
@@ -903,21 +904,31 @@ def due(
     number = parse_section_ref(plan, section) if section is not None else None
     pairs = due_pairs(plan, directory, marked, day, days, who, number)
     title = f"{day.isoformat()} 起 {days} 天内到期、尚未完成"
-    _pairs_output(plan, pairs, fmt, color, "days_left", "剩余天数", title)
+    _pairs_output(plan, pairs, fmt, color, "days_left", "剩余天数", title, who is not None)
+
+
+DETAIL_LIMIT = 200  # a report longer than this is shown per unit unless one unit is asked for
 
 
 def _pairs_output(
-    plan: Any, pairs: list[Any], fmt: str, color: str, days_key: str, header: str, title: str
+    plan: Any, pairs: list[Any], fmt: str, color: str, days_key: str, header: str, title: str, one_unit: bool
 ) -> None:
-    from .render import PAIR_COLUMNS, emit, pair_records, pairs_table
+    from .render import PAIR_COLUMNS, emit, pair_records, pairs_digest_table, pairs_table
 
     if fmt != "table":
         columns = (*PAIR_COLUMNS, days_key)
         emit(pair_records(plan, pairs, days_key), columns, columns, fmt)
         return
     if not pairs:
-        _console(color, stderr=True).print(f"{title}的任务：没有。", markup=False)
+        _say(f"{title}的任务：没有。")
         return
     units = len({p.unit for p in pairs})
     caption = f"共 {len(pairs)} 项，涉及 {units} 个单位"
-    _console(color).print(pairs_table(plan, pairs, f"{title}的任务", header, caption))
+    if one_unit or len(pairs) <= DETAIL_LIMIT:
+        _console(color).print(pairs_table(plan, pairs, f"{title}的任务", header, caption))
+        return
+    _console(color).print(pairs_digest_table(pairs, f"{title}的任务（按单位汇总）", header, caption))
+    _say(
+        f"共 {len(pairs)} 项，超过 {DETAIL_LIMIT} 项时按单位汇总；"
+        "加 --unit 看某单位的明细，或用 --format csv 导出全部。"
+    )

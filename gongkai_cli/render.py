@@ -682,3 +682,34 @@ def pairs_table(plan: Plan, pairs: Sequence[Pair], title: str, days_header: str,
             end_section=last,
         )
     return table
+
+
+def pairs_digest_table(pairs: Sequence[Pair], title: str, days_header: str, caption: str) -> Any:
+    """One line per unit, for reports too long to read row by row: how many, which, the worst."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    by_unit: dict[str, list[Pair]] = {}
+    for p in pairs:
+        by_unit.setdefault(p.unit, []).append(p)
+    overdue = days_header == "逾期天数"
+    table = Table(
+        title=Text(title),
+        caption=Text(caption),
+        box=box.SQUARE,
+        expand=True,
+        title_justify="left",
+        caption_justify="left",
+    )
+    table.add_column("单位", overflow="fold", ratio=2)
+    table.add_column("项数", justify="right", no_wrap=True)
+    table.add_column("编号", overflow="fold", ratio=5)
+    table.add_column("最多逾期天数" if overdue else "最少剩余天数", justify="right", no_wrap=True)
+    rows = sorted(by_unit.items(), key=lambda kv: -len(kv[1]))
+    for unit, items in rows:
+        ids = [str(p.task.id) for p in items]
+        shown = ", ".join(ids[:40]) + (f" ……等 {len(ids)} 项" if len(ids) > 40 else "")
+        worst = max(p.days for p in items) if overdue else min(p.days for p in items)
+        table.add_row(Text(unit), Text(str(len(items))), Text(shown), Text(str(worst)))
+    return table

@@ -220,3 +220,16 @@ def test_today_is_the_rencheng_date_on_a_utc_machine(tmp_path: Path, utc: str, o
     )
     expected_day = "2023-11-30" if overdue_pairs == 0 else "2023-12-01"
     assert f"已标记完成（{expected_day}）" in r.stderr, r.stderr
+
+
+def test_long_reports_are_summarised_per_unit(run) -> None:  # type: ignore[no-untyped-def]
+    pairs = run.json("due", "--as-of", "2023-12-25")
+    assert len(pairs) > 200
+    r = run("due", "--as-of", "2023-12-25", env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and "按单位汇总" in r.stdout and "--unit" in r.stderr
+    mine = [p["id"] for p in pairs if p["unit"] == "李营街道"]
+    line = next(line for line in r.stdout.splitlines() if "李营街道" in line)
+    assert f"│ {len(mine):>4} │" in line
+    assert ", ".join(str(i) for i in mine[:5]) in line
+    detail = run("due", "--as-of", "2023-12-25", "--unit", "李营街道")
+    assert "按单位汇总" not in detail.stdout and "编号" in detail.stdout
