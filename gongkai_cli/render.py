@@ -109,11 +109,18 @@ def write_json(data: Any, out: Any = None) -> None:
     if isinstance(data, dict):
         out.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
-    first = True
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    chunk: list[str] = []
+    count = 0
     for record in data:
-        out.write(("[\n" if first else ",\n") + json.dumps(record, ensure_ascii=False))
-        first = False
-    out.write("[]\n" if first else "\n]\n")
+        chunk.append(encode(record))
+        count += 1
+        if len(chunk) == 1000:
+            out.write(("[\n" if count == 1000 else ",\n") + ",\n".join(chunk))
+            chunk = []
+    if chunk:
+        out.write(("[\n" if count == len(chunk) else ",\n") + ",\n".join(chunk))
+    out.write("\n]\n" if count else "[]\n")
 
 
 def _flat(value: Any) -> str:
@@ -629,23 +636,22 @@ PAIR_COLUMNS = (
 
 
 def pair_records(plan: Plan, pairs: Sequence[Pair], days_key: str) -> Iterator[dict[str, Any]]:
+    common: dict[int, dict[str, Any]] = {}  # what every pair of one row shares, built once per row
     for p in pairs:
-        section = plan.section(p.task.section)
-        yield (
-            {
-                "id": p.task.id,
-                "unit": p.unit,
-                "via": p.via,
-                "part": p.task.part,
-                "section": p.task.section,
+        task = p.task
+        rest = common.get(task.id)
+        if rest is None:
+            section = plan.section(task.section)
+            rest = common[task.id] = {
+                "part": task.part,
+                "section": task.section,
                 "section_label": section.label,
                 "section_title": section.title,
-                "requirement": p.task.requirement,
-                "deadline": p.task.deadline.date.isoformat() if p.task.deadline.date else None,
-                "deadline_text": p.task.deadline.text,
-                days_key: p.days,
+                "requirement": task.requirement,
+                "deadline": task.deadline.date.isoformat() if task.deadline.date else None,
+                "deadline_text": task.deadline.text,
             }
-        )
+        yield {"id": task.id, "unit": p.unit, "via": p.via, **rest, days_key: p.days}
 
 
 def pairs_table(plan: Plan, pairs: Sequence[Pair], title: str, days_header: str, caption: str) -> Any:
