@@ -2,14 +2,13 @@
 
 Parsing and validating the YAML costs tens of milliseconds (and the YAML import itself), paid on
 every command; a plan that has not changed since it last validated is loaded from a pickle instead.
-The key is the SHA-256 of the file's bytes with gongkai's version and the format version, so any edit,
+The key is a BLAKE2b digest of the file's bytes with gongkai's version and the format version, so any edit,
 upgrade or format change misses. A cache that cannot be read or written is simply not used.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import pickle
 import sys
@@ -40,7 +39,11 @@ def cache_dir() -> Path | None:
 def _key(data: bytes) -> str:
     from .plan import SCHEMA_VERSION
 
-    digest = hashlib.sha256(data)
+    try:  # BLAKE2 is built into CPython; hashlib would first load OpenSSL (9 ms on every start)
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - other Pythons
+        from hashlib import blake2b
+    digest = blake2b(data, digest_size=32)
     digest.update(f"\0gongkai {__version__} schema {SCHEMA_VERSION}".encode())
     return digest.hexdigest()
 

@@ -140,3 +140,21 @@ def test_durations() -> None:
     assert parse_duration("10天") == 10
     with pytest.raises(UsageError):
         parse_duration("a week")
+
+
+def test_fixed_utc8_matches_the_tz_database_since_1992() -> None:
+    """plan_zone() uses UTC+8 for Asia/Shanghai without loading the tz database; check it agrees."""
+    zoneinfo = pytest.importorskip("zoneinfo")
+    from gongkai_cli.dates import plan_zone
+
+    try:
+        shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    except zoneinfo.ZoneInfoNotFoundError:
+        pytest.skip("no tz database on this machine")
+    fixed = plan_zone("Asia/Shanghai")
+    moment = dt.datetime(1992, 1, 1, 15, 59, tzinfo=dt.timezone.utc)
+    while moment.year < 2100:
+        for hours in (0, 1):
+            t = moment + dt.timedelta(hours=hours)
+            assert t.astimezone(shanghai).date() == t.astimezone(fixed).date(), t
+        moment += dt.timedelta(days=7)
