@@ -45,6 +45,22 @@ TASK_COLUMNS = (
 )
 
 
+def _table(title: str, caption: str = "", expand: bool = True) -> Any:
+    """The frame every table here shares: square box, title and caption on the left, data as text."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    return Table(
+        title=Text(title),
+        caption=Text(caption) if caption else None,
+        box=box.SQUARE,
+        expand=expand,
+        title_justify="left",
+        caption_justify="left",
+    )
+
+
 def console(stderr: bool = False, color: str = "auto") -> Console:
     from rich.console import Console
 
@@ -262,18 +278,9 @@ def _progress_cell(match: Match) -> Any:
 
 def tasks_table(plan: Plan, matches: list[Match], caption: str, who: str | None = None) -> Any:
     """The rows as the official table lays them out: a heading row for each 工作任务, then its rows."""
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(
-        title=Text(plan.meta.title),
-        caption=Text(caption),
-        box=box.SQUARE,
-        expand=True,
-        title_justify="left",
-        caption_justify="left",
-    )
+    table = _table(plan.meta.title, caption)
     table.add_column("编号", justify="right", no_wrap=True)
     table.add_column("责任单位", overflow="fold", ratio=2)
     table.add_column("具体要求", overflow="fold", ratio=5)
@@ -400,11 +407,9 @@ UNIT_HEADERS = ("名称", "类别代码", "类别", "全称", "别名", "所属�
 
 
 def units_tables(records: dict[str, Any]) -> list[Any]:
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
-    units = Table(title=Text("单位名录"), box=box.SQUARE, title_justify="left")
+    units = _table("单位名录", expand=False)
     for header, kw in (
         ("名称", {"no_wrap": True}),
         ("类别", {"no_wrap": True}),
@@ -423,7 +428,7 @@ def units_tables(records: dict[str, Any]) -> list[Any]:
             Text(str(u["direct_tasks"])),
             Text(u["note"] or ""),
         )
-    groups = Table(title=Text("统称"), box=box.SQUARE, title_justify="left")
+    groups = _table("统称", expand=False)
     groups.add_column("统称", no_wrap=True)
     groups.add_column("点名任务", justify="right", no_wrap=True)
     groups.add_column("成员", overflow="fold", ratio=3)
@@ -501,11 +506,9 @@ def printable(text: str) -> str:
 
 
 def log_table(records: list[dict[str, Any]]) -> Any:
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text("完成情况历史"), box=box.SQUARE, title_justify="left", expand=True)
+    table = _table("完成情况历史")
     table.add_column("时间", no_wrap=True)
     table.add_column("操作", no_wrap=True)
     table.add_column("编号", justify="right", no_wrap=True)
@@ -589,16 +592,14 @@ def progress_bar(ratio: float, width: int = 8) -> str:
 
 
 def status_table(lines: Sequence[StatusLine], by: str, caption: str) -> Any:
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
     title = {"unit": "各单位完成情况", "section": "各项工作任务完成情况", "part": "各部分完成情况"}[by]
-    table = Table(
-        title=Text(title), caption=Text(caption), box=box.SQUARE, title_justify="left", caption_justify="left"
-    )
+    table = _table(title, caption)
     table.add_column("状态", no_wrap=True)
-    table.add_column({"unit": "单位", "section": "工作任务", "part": "部分"}[by], overflow="fold")
+    table.add_column(
+        {"unit": "单位", "section": "工作任务", "part": "部分"}[by], overflow="fold", ratio=1, min_width=10
+    )
     for header in ("任务", "完成", *(("部分",) if by != "unit" else ()), "未完", "逾期", "临近"):
         table.add_column(header, justify="right", no_wrap=True)
     table.add_column("进度", no_wrap=True)
@@ -656,18 +657,9 @@ def pair_records(plan: Plan, pairs: Sequence[Pair], days_key: str) -> Iterator[d
 
 def pairs_table(plan: Plan, pairs: Sequence[Pair], title: str, days_header: str, caption: str) -> Any:
     """One line per (row, unit), grouped by unit as a coordinator reads it out at a meeting."""
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(
-        title=Text(title),
-        caption=Text(caption),
-        box=box.SQUARE,
-        expand=True,
-        title_justify="left",
-        caption_justify="left",
-    )
+    table = _table(title, caption)
     table.add_column("单位", overflow="fold", ratio=2)
     table.add_column("编号", justify="right", no_wrap=True)
     table.add_column("具体要求", overflow="fold", ratio=6)
@@ -692,22 +684,13 @@ def pairs_table(plan: Plan, pairs: Sequence[Pair], title: str, days_header: str,
 
 def pairs_digest_table(pairs: Sequence[Pair], title: str, days_header: str, caption: str) -> Any:
     """One line per unit, for reports too long to read row by row: how many, which, the worst."""
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
     by_unit: dict[str, list[Pair]] = {}
     for p in pairs:
         by_unit.setdefault(p.unit, []).append(p)
     overdue = days_header == "逾期天数"
-    table = Table(
-        title=Text(title),
-        caption=Text(caption),
-        box=box.SQUARE,
-        expand=True,
-        title_justify="left",
-        caption_justify="left",
-    )
+    table = _table(title, caption)
     table.add_column("单位", overflow="fold", ratio=2)
     table.add_column("项数", justify="right", no_wrap=True)
     table.add_column("编号", overflow="fold", ratio=5)
