@@ -717,28 +717,32 @@ def marks_export(
     _say(f"已导出 {len(document['marks'])} 条完成记录到 {output}")  # type: ignore[arg-type]
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, data: str | bytes) -> None:
+    """Write a temporary file beside ``path``, then rename it over: never a half-written file."""
     import os
     import tempfile
 
-    from .errors import GongkaiError
+    from .errors import OutputError
 
     directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise OutputError(f"输出路径是一个目录：{path}")
     if not directory.is_dir():
-        raise GongkaiError(f"输出目录不存在：{directory}")
+        raise OutputError(f"输出目录不存在：{directory}")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     except OSError as exc:
-        raise GongkaiError(f"无法写入 {directory}：{exc.strerror or exc}") from None
+        raise OutputError(f"无法写入 {directory}：{exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise GongkaiError(f"无法写入 {path}：{exc.strerror or exc}") from None
+        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}") from None
 
 
 @marks_app.command("import", cls=GongkaiCommand)
@@ -932,3 +936,47 @@ def _pairs_output(
         f"共 {len(pairs)} 项，超过 {DETAIL_LIMIT} 项时按单位汇总；"
         "加 --unit 看某单位的明细，或用 --format csv 导出全部。"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Ledgers for reporting upward
+
+
+@app.command(cls=GongkaiCommand)
+def export(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="格式：xlsx（台账）、ics（截止日期日历）、html（进度页面）、md（Markdown 报告）",
+            metavar="FORMAT",
+            callback=_choice("FORMAT", ("xlsx", "ics", "html", "md")),
+        ),
+    ],
+    output: Annotated[
+        str,
+        typer.Option("--output", "-o", help="输出文件；已存在时整体替换", metavar="PATH", show_default=False),
+    ],
+    unit: UnitOpt = None,
+    as_of: AsOfOpt = None,
+    window: WindowOpt = "7d",
+    plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
+) -> None:
+    """导出台账（xlsx）、截止日期日历（ics）、进度页面（html，单个文件，可直接发布）或 Markdown 报告。
+
+    示例：gongkai export xlsx -o 2023政务公开台账.xlsx
+    """
+    from .dates import parse_duration
+    from .exports import FORMATS, build_ledger
+
+    days = parse_duration(window)
+    plan, directory, _, day, who = _report_context(plan_file, state_file, as_of, unit)
+    store = _open_state(state_file, write=False)
+    try:
+        marks = store.plan_marks(plan.meta.identity)
+    finally:
+        store.close()
+    ledger = build_ledger(plan, directory, marks, day, days, who.name if who else None)
+    data = FORMATS[kind](ledger)
+    _write_atomically(Path(output), data)
+    _say(f"已导出 {len(ledger.rows)} 项任务到 {output}")

@@ -13,6 +13,7 @@ EXIT_USAGE = 2  # bad arguments: unknown option, unknown unit/id/section, unread
 EXIT_PLAN = 3  # the plan file cannot be read or is not a valid plan
 EXIT_STATE = 4  # the state file cannot be used
 EXIT_BUSY = 5  # the state file stayed locked by another writer
+EXIT_OUTPUT = 6  # an output file cannot be written (missing or read-only directory)
 EXIT_INTERRUPTED = 130
 
 
@@ -51,3 +52,9 @@ class BusyError(GongkaiError):
     """Another process kept the state file locked past the wait limit."""
 
     exit_code = EXIT_BUSY
+
+
+class OutputError(GongkaiError):
+    """An output file cannot be written."""
+
+    exit_code = EXIT_OUTPUT

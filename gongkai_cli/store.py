@@ -99,6 +99,15 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------------
 
+    def plan_marks(self, plan: str) -> dict[tuple[int, str], Mark]:
+        """Every mark of the plan with its date, note and who (for ledgers and exports)."""
+        if self._conn is None:
+            return {}
+        rows = self._query(
+            "SELECT plan, task_id, unit, done_on, note, by, marked_at FROM marks WHERE plan = ?", (plan,)
+        )
+        return {(r[1], r[2]): _mark(r) for r in rows}
+
     def marked_pairs(self, plan: str) -> frozenset[tuple[int, str]]:
         """(task id, unit) of every mark of the plan: all that status and filters need, read fast."""
         if self._conn is None:

@@ -19,6 +19,7 @@ COMMANDS = [
     "status",
     "overdue",
     "due",
+    "export",
     "state path",
     "marks export",
     "marks import",

@@ -1,0 +1,197 @@
+"""Exports read back with real parsers (openpyxl, icalendar, html.parser) and a real browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from gongkai_cli.queries import responsible_units
+
+from .conftest import VENDORED_SOURCE
+from .test_fidelity import parse_source
+
+PARTS, SECTIONS, ROWS = parse_source(VENDORED_SOURCE.read_text(encoding="utf-8"))
+ARTIFACTS = Path(__file__).parent / "artifacts"
+HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(1)", "<script>alert(1)</script>"]
+
+
+def export(run, kind: str, path: Path, *args: str) -> Path:  # type: ignore[no-untyped-def]
+    r = run("export", kind, "-o", str(path), *args)
+    assert r.exit_code == 0, r.output
+    return path
+
+
+@pytest.fixture
+def marked(run):  # type: ignore[no-untyped-def]
+    """Rows 7-10 done and row 12 partly done, every note hostile: a formula, +, -, @ and a script."""
+    assert run("done", "7", "--note", HOSTILE[0], "--date", "2023-11-20").exit_code == 0
+    assert run("done", "12", "-u", "区教体局", "--note", HOSTILE[4], "--date", "2023-11-25").exit_code == 0
+    for task_id, note in zip((8, 9, 10), HOSTILE[1:4], strict=True):  # one responsible unit each
+        assert run("done", str(task_id), "--note", note, "--date", "2023-11-26").exit_code == 0
+    return run
+
+
+def test_xlsx_ledger(marked, tmp_path: Path, plan, directory) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    path = export(marked, "xlsx", tmp_path / "台账.xlsx", "--as-of", "2023-12-01")
+    wb = load_workbook(path)
+    ws = wb["台账"]
+    assert [c.value for c in ws[1]] == [
+        "编号", "部分", "工作任务", "责任单位", "具体要求", "完成时限", "截止日期", "完成情况", "进度",
+        "未完成单位", "佐证材料", "最近完成日期",
+    ]  # fmt: skip
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:L60"
+    body = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in body] == list(range(1, 60))
+    for values, row in zip(body, ROWS, strict=True):
+        assert values[4] == row.requirement
+        assert values[5] == row.deadline_text
+        assert isinstance(values[6], dt.datetime) and values[6].date().month in (11, 12)
+    assert body[6][7] == "已完成" and body[6][8] == "1/1" and body[6][11].date() == dt.date(2023, 11, 20)
+    assert body[11][7] == "部分完成（逾期）" and body[11][8] == "1/4"
+    assert body[11][9] == "区卫健局、区发改局、国网任城供电公司"
+    # Notes stay text: never formulas, whatever they start with.
+    notes = {c.value for row in ws.iter_rows(min_row=2, min_col=11, max_col=11) for c in row if c.value}
+    assert f"区教体局：{HOSTILE[0]}" in notes and f"区教体局：{HOSTILE[4]}" in notes
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            assert cell.data_type != "f", (cell.coordinate, cell.value)
+    summary = wb["单位汇总"]
+    names = [r[0] for r in summary.iter_rows(min_row=2, values_only=True)]
+    assert set(names) == {u for t in plan.tasks for u in responsible_units(directory, t)}
+
+
+def test_xlsx_is_a_real_zip_that_libreoffice_style_readers_accept(marked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    path = export(marked, "xlsx", tmp_path / "a.xlsx")
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet  # no formula element anywhere
+
+
+def test_ics_calendar(marked, tmp_path: Path, plan, directory) -> None:  # type: ignore[no-untyped-def]
+    from icalendar import Calendar
+
+    first = Calendar.from_ical(export(marked, "ics", tmp_path / "a.ics").read_bytes())
+    todos = first.walk("VTODO")
+    pairs = {(t.id, u) for t in plan.tasks for u in responsible_units(directory, t) if t.deadline.date}
+    assert len(todos) == len(pairs)
+    by_uid = {str(t["UID"]): t for t in todos}
+    assert len(by_uid) == len(todos)
+    done = [t for t in todos if str(t["STATUS"]) == "COMPLETED"]
+    assert len(done) == 5  # rows 7, 8, 9, 10 and 区教体局's part of row 12
+    row7 = next(t for t in todos if "任务7：" in str(t["SUMMARY"]))
+    assert row7["DUE"].dt == dt.date(2023, 11, 30)
+    alarm = row7.walk("VALARM")[0]
+    assert alarm["TRIGGER"].dt == -dt.timedelta(days=3) and alarm["TRIGGER"].params["RELATED"] == "END"
+    second = Calendar.from_ical(export(marked, "ics", tmp_path / "b.ics").read_bytes())
+    assert {str(t["UID"]) for t in second.walk("VTODO")} == set(by_uid)  # stable: re-import updates
+    mine = Calendar.from_ical(export(marked, "ics", tmp_path / "c.ics", "--unit", "教体局").read_bytes())
+    assert {str(t["SUMMARY"]).split("】")[0] for t in mine.walk("VTODO")} == {"【区教体局"}
+    assert len(mine.walk("VTODO")) == sum(1 for _, u in pairs if u == "区教体局")
+
+
+class Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_html_page_is_self_contained_and_escaped(marked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = export(marked, "html", tmp_path / "p.html", "--as-of", "2023-12-01").read_text("utf-8")
+    parsed = Collect()
+    parsed.feed(page)
+    scripts = [a for t, a in parsed.tags if t == "script"]
+    assert scripts == [{}]  # our one inline script, nothing loaded from anywhere
+    for tag, attrs in parsed.tags:
+        for name in ("src", "href"):
+            assert not (attrs.get(name) or "").startswith(("http", "//")), (tag, attrs)
+        assert tag not in ("link", "iframe", "img", "object")
+    text = "".join(parsed.text)
+    assert HOSTILE[4] in text  # shown as text...
+    assert "<script>alert(1)</script>" not in page  # ...never as markup
+    rows = [a for t, a in parsed.tags if t == "tr" and "data-status" in a]
+    assert len(rows) == 59
+    assert sum(1 for t, a in parsed.tags if a.get("role") == "progressbar") == 4 + len(
+        {u for r in rows for u in (r["data-units"] or "").strip("|").split("|")}
+    )
+    assert [r for r in rows if r["data-overdue"] == "1"] == [rows[5], rows[10], rows[11]]  # rows 6, 11, 12
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing; .ci/run installs Debian's chromium package")
+        pytest.skip("chromium is not installed")
+    return found
+
+
+def browser(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            f"--user-data-dir={profile}", *args,
+        ],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_html_page_in_a_real_browser(marked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = export(marked, "html", tmp_path / "p.html", "--as-of", "2023-12-01")
+    url = page.as_uri()
+    dom = browser("--dump-dom", url, profile=tmp_path / "prof1").stdout
+    assert 'data-ready="1"' in dom  # the filter script ran
+    assert "显示 59 / 59 项" in dom
+    assert dom.count('role="progressbar"') > 4
+    unit = browser("--dump-dom", url + "#unit=区教体局", profile=tmp_path / "prof2").stdout
+    jiaoti = sum(1 for r in ROWS if "区教体局" in r.units or "区政府各部门单位" in r.units)
+    assert f"显示 {jiaoti} / 59 项" in unit  # the unit filter works without a server
+    late = browser("--dump-dom", url + "#status=overdue", profile=tmp_path / "prof3").stdout
+    assert "显示 3 / 59 项" in late  # rows 6, 11 and 12
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "progress-page-phone.png"
+    r = browser("--window-size=412,2400", f"--screenshot={shot}", url, profile=tmp_path / "prof4")
+    assert shot.exists() and shot.stat().st_size > 10_000, r.stderr
+
+
+def test_markdown_report(marked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = export(marked, "md", tmp_path / "r.md", "--as-of", "2023-12-01").read_text("utf-8")
+    assert text.startswith("# 2023年济宁市任城区政务公开重点工作任务分解表\n")
+    assert "## 逾期未完成" in text and "| 区人社局 | 6 |" in text and "| 区住建局 | 10 |" not in text
+    late_lines = [line for line in text.splitlines() if line.endswith("| 1 |")]
+    assert len(late_lines) == 11 - 5  # the 11 November pairs less the 5 marked
+
+
+def test_output_errors_and_atomic_replace(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    r = run("export", "md", "-o", str(tmp_path / "missing" / "r.md"))
+    assert r.exit_code == 6 and r.stderr.startswith("错误：") and "不存在" in r.stderr
+    r = run("export", "md", "-o", str(tmp_path))
+    assert r.exit_code == 6 and "目录" in r.stderr
+    target = tmp_path / "r.md"
+    target.write_text("old", "utf-8")
+    export(run, "md", target)
+    assert target.read_text("utf-8").startswith("# ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.md"]  # no temporary file left
+    r = run("export", "pdf", "-o", str(target))
+    assert r.exit_code == 2 and "pdf" in r.stderr
