@@ -942,6 +942,9 @@ def _pairs_output(
 # Ledgers for reporting upward
 
 
+PROGRESS_FROM = 500  # rows from which an export shows a progress bar (on a terminal only)
+
+
 @app.command(cls=GongkaiCommand)
 def export(
     kind: Annotated[
@@ -976,7 +979,19 @@ def export(
         marks = store.plan_marks(plan.meta.identity)
     finally:
         store.close()
-    ledger = build_ledger(plan, directory, marks, day, days, who.name if who else None)
-    data = FORMATS[kind](ledger)
+    if sys.stderr.isatty() and len(plan.tasks) >= PROGRESS_FROM:
+        from rich.progress import Progress
+
+        with Progress(console=_console("auto", stderr=True), transient=True) as bar:
+            step = bar.add_task("整理任务", total=len(plan.tasks))
+            ledger = build_ledger(
+                plan, directory, marks, day, days, who.name if who else None, lambda n: bar.advance(step, n)
+            )
+            bar.update(step, completed=len(plan.tasks))
+            bar.add_task(f"生成 {kind.upper()}", total=None)
+            data = FORMATS[kind](ledger)
+    else:
+        ledger = build_ledger(plan, directory, marks, day, days, who.name if who else None)
+        data = FORMATS[kind](ledger)
     _write_atomically(Path(output), data)
     _say(f"已导出 {len(ledger.rows)} 项任务到 {output}")

@@ -10,7 +10,7 @@ import datetime as dt
 import html
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,15 +74,18 @@ def build_ledger(
     as_of: dt.date,
     window: int = 7,
     unit: str | None = None,
+    tick: Callable[[int], None] | None = None,
 ) -> Ledger:
+    """The ledger's rows; ``tick(n)`` is called as rows are done (for a progress bar)."""
     from .render import units_text
 
     who = directory.resolve(unit) if unit else None
-    matches = select_tasks(plan, directory, TaskFilter(who=who, as_of=as_of), set(marks))
+    marked = set(marks)
+    matches = select_tasks(plan, directory, TaskFilter(who=who, as_of=as_of), marked)
     rows = []
     for m in matches:
         task = m.task
-        prog = progress(directory, task, set(marks))
+        prog = progress(directory, task, marked)
         mine = [marks[(task.id, u)] for u in prog.done]
         part = plan.part(task.part)
         section = plan.section(task.section)
@@ -100,6 +103,8 @@ def build_ledger(
                 last_done=max((mk.done_on for mk in mine), default=None),
             )
         )
+        if tick is not None and len(rows) % 100 == 0:
+            tick(100)
     return Ledger(plan, directory, as_of, window, who.name if who else None, tuple(rows), marks)
 
 
