@@ -195,3 +195,9 @@ def test_output_errors_and_atomic_replace(run, tmp_path: Path) -> None:  # type:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.md"]  # no temporary file left
     r = run("export", "pdf", "-o", str(target))
     assert r.exit_code == 2 and "pdf" in r.stderr
+
+
+def test_output_on_a_read_only_file_system(run, read_only_mount: Path) -> None:  # type: ignore[no-untyped-def]
+    subprocess.run(["mount", "-o", "remount,ro", str(read_only_mount)], check=True)
+    r = run("export", "html", "-o", str(read_only_mount / "p.html"))
+    assert r.exit_code == 6 and r.stderr.startswith("错误：") and r.stderr.count("\n") == 1, r.stderr

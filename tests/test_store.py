@@ -264,23 +264,6 @@ def test_state_in_a_place_that_cannot_exist(run, tmp_path: Path) -> None:  # typ
     assert r.exit_code == 4 and "目录" in r.stderr
 
 
-@pytest.fixture
-def read_only_mount(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A real read-only file system (root ignores permission bits, so chmod proves nothing)."""
-    if os.geteuid() != 0 or not sys.platform.startswith("linux"):
-        pytest.skip("needs root on Linux to mount a read-only tmpfs")
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True
-    ).returncode:
-        pytest.skip("mount is not permitted here")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", str(mnt)], capture_output=True)
-
-
 def test_read_only_file_system(run, state: Path, read_only_mount: Path) -> None:  # type: ignore[no-untyped-def]
     assert run("done", "7").exit_code == 0
     copy = read_only_mount / "state.sqlite3"
