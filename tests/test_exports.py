@@ -201,3 +201,48 @@ def test_output_on_a_read_only_file_system(run, read_only_mount: Path) -> None: 
     subprocess.run(["mount", "-o", "remount,ro", str(read_only_mount)], check=True)
     r = run("export", "html", "-o", str(read_only_mount / "p.html"))
     assert r.exit_code == 6 and r.stderr.startswith("错误：") and r.stderr.count("\n") == 1, r.stderr
+
+
+def test_xlsx_opens_in_libreoffice_with_notes_inert(marked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """LibreOffice recalculates on load: a note that became a formula would show its result here."""
+    import csv
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (Debian: libreoffice-calc-nogui)")
+    path = export(marked, "xlsx", tmp_path / "ledger.xlsx", "--as-of", "2023-12-01")
+    out = tmp_path / "csv"
+    subprocess.run(
+        [soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--convert-to",
+         "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", str(out), str(path)],
+        capture_output=True, timeout=180, check=True,
+    )  # fmt: skip
+    rows = list(csv.reader((out / "ledger.csv").open(encoding="utf-8")))
+    assert len(rows) == 60 and rows[0][0] == "编号"
+    assert rows[7][6] == "2023-11-30"  # a real date, shown with the ledger's date format
+    notes = [r[10] for r in rows[1:] if r[10]]
+    assert f"区教体局：{HOSTILE[0]}" in notes  # the formula text itself, not "点我"
+    assert any(HOSTILE[4] in n for n in notes)
+
+
+def test_plan_text_that_looks_like_a_formula_stays_text(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    from .test_plan import MINIMAL
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(MINIMAL.replace("requirement: 做好甲事。", 'requirement: "=1+1"'), "utf-8")
+    path = export(run, "xlsx", tmp_path / "x.xlsx", "--plan", str(plan))
+    cell = load_workbook(path)["台账"]["E2"]
+    assert (cell.value, cell.data_type) == ("=1+1", "s")
+    soffice = shutil.which("soffice")
+    if soffice:
+        out = tmp_path / "csv"
+        subprocess.run(
+            [soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--convert-to",
+             "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", str(out), str(path)],
+            capture_output=True, timeout=180, check=True,
+        )  # fmt: skip
+        assert "=1+1" in (out / "x.csv").read_text("utf-8")
+    page = export(run, "html", tmp_path / "x.html", "--plan", str(plan)).read_text("utf-8")
+    assert "=1+1" in page
