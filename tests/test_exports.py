@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import shutil
 import subprocess
@@ -203,6 +204,17 @@ def test_output_on_a_read_only_file_system(run, read_only_mount: Path) -> None: 
     assert r.exit_code == 6 and r.stderr.startswith("错误：") and r.stderr.count("\n") == 1, r.stderr
 
 
+def libreoffice_csv(soffice: str, path: Path, tmp_path: Path) -> str:
+    """The first sheet as LibreOffice sees it after loading (and recalculating) the file."""
+    out = tmp_path / "csv"
+    subprocess.run(
+        [soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--convert-to",
+         "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", str(out), str(path)],
+        capture_output=True, timeout=180, check=True,
+    )  # fmt: skip
+    return (out / f"{path.stem}.csv").read_text("utf-8")
+
+
 def test_xlsx_opens_in_libreoffice_with_notes_inert(marked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """LibreOffice recalculates on load: a note that became a formula would show its result here."""
     import csv
@@ -211,13 +223,7 @@ def test_xlsx_opens_in_libreoffice_with_notes_inert(marked, tmp_path: Path) -> N
     if soffice is None:
         pytest.skip("LibreOffice is not installed (Debian: libreoffice-calc-nogui)")
     path = export(marked, "xlsx", tmp_path / "ledger.xlsx", "--as-of", "2023-12-01")
-    out = tmp_path / "csv"
-    subprocess.run(
-        [soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--convert-to",
-         "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", str(out), str(path)],
-        capture_output=True, timeout=180, check=True,
-    )  # fmt: skip
-    rows = list(csv.reader((out / "ledger.csv").open(encoding="utf-8")))
+    rows = list(csv.reader(io.StringIO(libreoffice_csv(soffice, path, tmp_path))))
     assert len(rows) == 60 and rows[0][0] == "编号"
     assert rows[7][6] == "2023-11-30"  # a real date, shown with the ledger's date format
     notes = [r[10] for r in rows[1:] if r[10]]
@@ -237,12 +243,6 @@ def test_plan_text_that_looks_like_a_formula_stays_text(run, tmp_path: Path) -> 
     assert (cell.value, cell.data_type) == ("=1+1", "s")
     soffice = shutil.which("soffice")
     if soffice:
-        out = tmp_path / "csv"
-        subprocess.run(
-            [soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--convert-to",
-             "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", str(out), str(path)],
-            capture_output=True, timeout=180, check=True,
-        )  # fmt: skip
-        assert "=1+1" in (out / "x.csv").read_text("utf-8")
+        assert "=1+1" in libreoffice_csv(soffice, path, tmp_path)
     page = export(run, "html", tmp_path / "x.html", "--plan", str(plan)).read_text("utf-8")
     assert "=1+1" in page
