@@ -246,3 +246,31 @@ def test_plan_text_that_looks_like_a_formula_stays_text(run, tmp_path: Path) -> 
         assert "=1+1" in libreoffice_csv(soffice, path, tmp_path)
     page = export(run, "html", tmp_path / "x.html", "--plan", str(plan)).read_text("utf-8")
     assert "=1+1" in page
+
+
+def test_long_export_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    """A real pseudo-terminal (util-linux `script`) for the terminal case; a pipe for the other."""
+    import sys
+
+    from .test_cli import installed_gongkai
+
+    script = shutil.which("script")
+    if script is None:
+        pytest.skip("util-linux script is not installed")
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "synth"
+    subprocess.run(
+        [sys.executable, str(root / "bench" / "synth.py"), "--tasks", "600", "--units", "40",
+         "--out", str(out)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    env = {**os.environ, "GONGKAI_PLAN": str(out / "plan.yaml"), "COLUMNS": "100", "TERM": "xterm"}
+    env.pop("NO_COLOR", None)
+    command = f"{installed_gongkai()} export md -o {tmp_path / 'r.md'}"
+    tty = subprocess.run(
+        [script, "-qec", command, "/dev/null"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert tty.returncode == 0, tty.stdout + tty.stderr
+    assert "整理任务" in tty.stdout  # script copies the terminal's screen to its stdout
+    piped = subprocess.run(command.split(), capture_output=True, text=True, env=env, timeout=120)
+    assert piped.returncode == 0 and "整理任务" not in piped.stderr and piped.stdout == ""
