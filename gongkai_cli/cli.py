@@ -84,8 +84,18 @@ class GongkaiCommand(_Chinese, TyperCommand):
     pass
 
 
+COMMAND_ORDER = ("tasks", "show", "done", "undo", "log", "status", "overdue", "due", "export", "units",
+                 "validate", "schema", "state", "marks")  # fmt: skip
+
+
 class GongkaiGroup(_Chinese, TyperGroup):
     command_class = GongkaiCommand
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Everyday commands first in --help, then the rarer ones."""
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda n: rank.get(n, len(rank)))
 
     def main(  # type: ignore[override]
         self, args: Any = None, prog_name: str | None = None, **extra: Any
@@ -667,7 +677,7 @@ def log(
 
 
 state_app = typer.Typer(cls=GongkaiGroup, no_args_is_help=True, add_completion=False, rich_markup_mode="rich")
-app.add_typer(state_app, name="state", help="状态文件：位置和概况。")
+app.add_typer(state_app, name="state", help="状态文件的位置。")
 
 
 @state_app.command("path", cls=GongkaiCommand)
@@ -833,7 +843,7 @@ def status(
     plan_file: PlanOpt = None,
     state_file: StateOpt = None,
 ) -> None:
-    """完成情况汇总：每个单位（或工作任务、部分）已完成、未完成、逾期多少，进度条和红黄绿灯，最差的在最上面。
+    """完成情况汇总：各单位（或工作任务、部分）的完成、逾期、进度条和红黄绿灯，最差的在上。
 
     示例：gongkai status --by section --as-of 2023-12-01
     """
@@ -896,7 +906,7 @@ def due(
     plan_file: PlanOpt = None,
     state_file: StateOpt = None,
 ) -> None:
-    """即将到期、尚未完成的任务：截止日期在今天（或 --as-of）起若干天之内，每个（任务，责任单位）一行。
+    """即将到期、尚未完成的任务：截止日期在若干天之内，每个（任务，责任单位）一行。
 
     示例：gongkai due --within 2w --unit 区教体局
     """
@@ -965,7 +975,7 @@ def export(
     plan_file: PlanOpt = None,
     state_file: StateOpt = None,
 ) -> None:
-    """导出台账（xlsx）、截止日期日历（ics）、进度页面（html，单个文件，可直接发布）或 Markdown 报告。
+    """导出台账（xlsx）、截止日期日历（ics）、进度页面（html）或 Markdown 报告。
 
     示例：gongkai export xlsx -o 2023政务公开台账.xlsx
     """
