@@ -206,6 +206,12 @@ AsOfOpt = Annotated[
         show_default=False,
     ),
 ]
+SectionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--section", "-s", help="工作任务序号：五、5 或 (五)", metavar="SECTION", show_default=False
+    ),
+]
 UnitOpt = Annotated[
     str | None,
     typer.Option(
@@ -266,12 +272,7 @@ def tasks(
             metavar="",
         ),
     ] = False,
-    section: Annotated[
-        str | None,
-        typer.Option(
-            "--section", "-s", help="工作任务序号：五、5 或 (五)", metavar="SECTION", show_default=False
-        ),
-    ] = None,
+    section: SectionOpt = None,
     part: Annotated[
         str | None, typer.Option("--part", "-p", help="部分序号：三 或 3", metavar="PART", show_default=False)
     ] = None,
@@ -316,14 +317,14 @@ def tasks(
     示例：gongkai tasks --unit 区教体局 --due-by 11月底 --format json
     """
     from .dates import parse_date, today
-    from .queries import TaskFilter, parse_part_ref, parse_section_ref, possible_count, select_tasks
+    from .queries import POSSIBLE, TaskFilter, parse_part_ref, parse_section_ref, select_tasks
     from .render import tasks_output
 
     plan, directory = _load(plan_file)
     now = today(plan.meta.timezone)
     flt = TaskFilter(
         who=directory.resolve(unit) if unit is not None else None,
-        include_possible=possible,
+        include_possible=True,  # selected once; shown only with --possible, else counted below
         section=parse_section_ref(plan, section) if section is not None else None,
         part=parse_part_ref(plan, part) if part is not None else None,
         due_by=parse_date(due_by, today=now, year=plan.meta.year) if due_by else None,
@@ -331,8 +332,11 @@ def tasks(
         status=status,
         as_of=parse_date(as_of, today=now, year=plan.meta.year) if as_of else now,
     )
-    marked = _marked(plan, state_file)
-    matches = select_tasks(plan, directory, flt, marked)
+    matches = select_tasks(plan, directory, flt, _marked(plan, state_file))
+    hidden = 0
+    if not possible:
+        shown = [m for m in matches if not (m.relation and m.relation.kind == POSSIBLE)]
+        hidden, matches = len(matches) - len(shown), shown
     if fmt != "table":
         tasks_output(plan, matches, fmt)
         return
@@ -341,7 +345,6 @@ def tasks(
         tasks_output(plan, matches, fmt, _console(color), _caption(flt, len(matches)), who)
     else:
         _say("没有符合条件的任务。")
-    hidden = possible_count(plan, directory, flt, marked)
     if hidden:
         _say(f"另有 {hidden} 项可能相关（开放式表述），加 --possible 一并列出。")
 
@@ -804,16 +807,10 @@ WindowOpt = Annotated[
         metavar="DAYS",
     ),
 ]
-SectionOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--section", "-s", help="工作任务序号：五、5 或 (五)", metavar="SECTION", show_default=False
-    ),
-]
 
 
 def _report_context(
-    plan_file: str | None, state_file: str | None, as_of: str | None, unit: str | None
+    plan_file: str | None, state_file: str | None, as_of: str | None, unit: str | None, marks: bool = True
 ) -> tuple[Any, Any, frozenset[tuple[int, str]], Any, Any]:
     from .dates import parse_date, today
 
@@ -821,7 +818,7 @@ def _report_context(
     now = today(plan.meta.timezone)
     day = parse_date(as_of, today=now, year=plan.meta.year) if as_of else now
     who = directory.resolve(unit) if unit is not None else None
-    return plan, directory, _marked(plan, state_file), day, who
+    return plan, directory, _marked(plan, state_file) if marks else frozenset(), day, who
 
 
 @app.command(cls=GongkaiCommand)
@@ -983,7 +980,7 @@ def export(
     from .exports import FORMATS, build_ledger
 
     days = parse_duration(window)
-    plan, directory, _, day, who = _report_context(plan_file, state_file, as_of, unit)
+    plan, directory, _, day, who = _report_context(plan_file, state_file, as_of, unit, marks=False)
     store = _open_state(state_file, write=False)
     try:
         marks = store.plan_marks(plan.meta.identity)

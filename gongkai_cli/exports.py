@@ -21,7 +21,6 @@ from .queries import (
     TaskFilter,
     is_overdue,
     overdue_pairs,
-    progress,
     responsible_pairs,
     select_tasks,
     status_lines,
@@ -85,7 +84,8 @@ def build_ledger(
     rows = []
     for m in matches:
         task = m.task
-        prog = progress(directory, task, marked)
+        prog = m.progress
+        assert prog is not None  # select_tasks always measures progress
         mine = [marks[(task.id, u)] for u in prog.done]
         part = plan.part(task.part)
         section = plan.section(task.section)

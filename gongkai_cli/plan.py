@@ -349,10 +349,6 @@ def decode_text(data: bytes, path: Path) -> str:
         raise PlanError(f"{path}:{line}: 不是 UTF-8 编码的文本（请用 UTF-8 另存）") from None
 
 
-def read_text(path: Path) -> str:
-    return decode_text(read_bytes(path), path)
-
-
 def check_plan(path: Path, data: bytes | None = None) -> tuple[Plan | None, list[Problem]]:
     """Read and validate a plan file: the plan when it is clean, and every problem found."""
     text = decode_text(read_bytes(path) if data is None else data, path)

@@ -117,17 +117,6 @@ def _matches_words(plan: Plan, task: Task, words: list[str]) -> bool:
     return all(w in haystack for w in words)
 
 
-def possible_count(
-    plan: Plan, directory: Directory, flt: TaskFilter, marked: AbstractSet[tuple[int, str]]
-) -> int:
-    """How many extra rows ``--possible`` would add (to tell the user they exist)."""
-    if flt.who is None or flt.include_possible:
-        return 0
-    wider = TaskFilter(**{**flt.__dict__, "include_possible": True})
-    matches = select_tasks(plan, directory, wider, marked)
-    return sum(1 for m in matches if m.relation and m.relation.kind == POSSIBLE)
-
-
 # ---------------------------------------------------------------------------------------------
 # Who must finish a row, and how far they are
 
