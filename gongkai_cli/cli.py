@@ -69,15 +69,9 @@ class _Chinese:
         return super().get_usage(ctx).replace("Usage: ", "用法: ", 1)  # type: ignore[misc]
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        from typer import rich_utils
+        from .helpfmt import render_help
 
-        rich_utils.ARGUMENTS_PANEL_TITLE = "参数"
-        rich_utils.OPTIONS_PANEL_TITLE = "选项"
-        rich_utils.COMMANDS_PANEL_TITLE = "命令"
-        rich_utils.DEFAULT_STRING = "[默认: {}]"
-        rich_utils.ENVVAR_STRING = "[环境变量: {}]"
-        rich_utils.REQUIRED_LONG_STRING = "[必填]"
-        super().format_help(ctx, formatter)  # type: ignore[misc]
+        formatter.write(render_help(self, ctx) + "\n")
 
 
 class GongkaiCommand(_Chinese, TyperCommand):
@@ -106,7 +100,7 @@ class GongkaiGroup(_Chinese, TyperGroup):
         try:
             rv = super().main(args=args, prog_name=prog_name or "gongkai", **extra)
         except ce.NoArgsIsHelpError as exc:
-            exc.ctx.get_help()  # Rich prints the help itself
+            sys.stdout.write(exc.ctx.get_help() + "\n")
             sys.exit(0)
         except ce.UsageError as exc:
             _say_error(_usage_message(exc))
@@ -224,10 +218,10 @@ UnitOpt = Annotated[
 ]
 
 
-def _console(color: str, stderr: bool = False) -> Any:
-    from .render import console
+def _draw(color: str, *tables: Any) -> None:
+    from .grid import emit
 
-    return console(stderr=stderr, color=color)
+    emit(tables, color=color)
 
 
 def _load(plan_option: str | None) -> tuple[Any, Any]:
@@ -342,7 +336,7 @@ def tasks(
         return
     if matches:
         who = flt.who.name if flt.who else None
-        tasks_output(plan, matches, fmt, _console(color), _caption(flt, len(matches)), who)
+        tasks_output(plan, matches, fmt, color, _caption(flt, len(matches)), who)
     else:
         _say("没有符合条件的任务。")
     if hidden:
@@ -402,7 +396,7 @@ def show(
     if fmt == "json":
         write_json(show_record(plan, directory, task))
     else:
-        _console(color).print(show_panel(plan, directory, task))
+        _draw(color, show_panel(plan, directory, task))
 
 
 @app.command(cls=GongkaiCommand)
@@ -420,9 +414,7 @@ def units(
     plan, directory = _load(plan_file)
     records = unit_records(plan, directory)
     if fmt == "table":
-        con = _console(color)
-        for table in units_tables(records):
-            con.print(table)
+        _draw(color, *units_tables(records))
     elif fmt == "json":
         write_json(records)
     else:
@@ -670,9 +662,9 @@ def log(
     records = event_records(events, plan.meta.timezone)
     if fmt == "table":
         if not records:
-            _console(color, stderr=True).print("还没有任何完成记录。", markup=False)
+            _say("还没有任何完成记录。")
             return
-        _console(color).print(log_table(records))
+        _draw(color, log_table(records))
     else:
         from .render import EVENT_COLUMNS, EVENT_HEADERS
 
@@ -855,10 +847,10 @@ def status(
         emit(status_records(lines), STATUS_COLUMNS, STATUS_HEADERS if fmt == "md" else STATUS_COLUMNS, fmt)
         return
     if not lines:
-        _console(color, stderr=True).print("没有可以汇总的任务。", markup=False)
+        _say("没有可以汇总的任务。")
         return
     caption = f"截至 {day.isoformat()}；红灯：有逾期；黄灯：{days} 天内到期；绿灯：正常"
-    _console(color).print(status_table(lines, by, caption))
+    _draw(color, status_table(lines, by, caption))
 
 
 @app.command(cls=GongkaiCommand)
@@ -936,9 +928,9 @@ def _pairs_output(
     units = len({p.unit for p in pairs})
     caption = f"共 {len(pairs)} 项，涉及 {units} 个单位"
     if one_unit or len(pairs) <= DETAIL_LIMIT:
-        _console(color).print(pairs_table(plan, pairs, f"{title}的任务", header, caption))
+        _draw(color, pairs_table(plan, pairs, f"{title}的任务", header, caption))
         return
-    _console(color).print(pairs_digest_table(pairs, f"{title}的任务（按单位汇总）", header, caption))
+    _draw(color, pairs_digest_table(pairs, f"{title}的任务（按单位汇总）", header, caption))
     _say(
         f"共 {len(pairs)} 项，超过 {DETAIL_LIMIT} 项时按单位汇总；"
         "加 --unit 看某单位的明细，或用 --format csv 导出全部。"
@@ -987,9 +979,10 @@ def export(
     finally:
         store.close()
     if sys.stderr.isatty() and len(plan.tasks) >= PROGRESS_FROM:
+        from rich.console import Console
         from rich.progress import Progress
 
-        with Progress(console=_console("auto", stderr=True), transient=True) as bar:
+        with Progress(console=Console(stderr=True), transient=True) as bar:
             step = bar.add_task("整理任务", total=len(plan.tasks))
             ledger = build_ledger(
                 plan, directory, marks, day, days, who.name if who else None, lambda n: bar.advance(step, n)

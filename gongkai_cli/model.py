@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .text import cn_numeral
 
@@ -18,8 +17,7 @@ UNIT_KINDS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class PlanMeta:
+class PlanMeta(NamedTuple):
     title: str
     doc_number: str  # 文号, e.g. 济任政办字〔2023〕24号
     issuer: str
@@ -35,8 +33,7 @@ class PlanMeta:
         return f"{self.doc_number}#{self.year}"
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     number: int
     title: str
 
@@ -45,8 +42,7 @@ class Part:
         return f"{cn_numeral(self.number)}、"
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     number: int
     part: int
     title: str
@@ -56,14 +52,12 @@ class Section:
         return f"({cn_numeral(self.number)})"
 
 
-@dataclass(frozen=True)
-class Deadline:
+class Deadline(NamedTuple):
     text: str  # as written: 12月底前
     date: dt.date | None  # last day the work counts as on time; None: never overdue (持续推进)
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(NamedTuple):
     id: int
     section: int
     part: int
@@ -73,8 +67,7 @@ class Task:
     line: int = 0  # where the task starts in the plan file (1-based), 0 when unknown
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     name: str
     kind: str
     aliases: tuple[str, ...] = ()
@@ -86,8 +79,7 @@ class Unit:
         return UNIT_KINDS.get(self.kind, self.kind)
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """A phrase that stands for several units.
 
     A closed group assigns its rows to every member. An open group (``X、Y等区政府有关部门单位``,
@@ -108,16 +100,53 @@ class Group:
         return not self.open and bool(self.members)
 
 
-@dataclass(frozen=True)
 class Plan:
-    meta: PlanMeta
-    parts: tuple[Part, ...]
-    sections: tuple[Section, ...]
-    tasks: tuple[Task, ...]
-    units: tuple[Unit, ...]
-    groups: tuple[Group, ...]
-    path: str = ""
-    _index: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    """The whole plan. Read-only by convention (nothing assigns to it after loading); a plain class
+    rather than a tuple because it carries a lazily built lookup index."""
+
+    __slots__ = ("_index", "groups", "meta", "parts", "path", "sections", "tasks", "units")
+
+    def __init__(
+        self,
+        meta: PlanMeta,
+        parts: tuple[Part, ...],
+        sections: tuple[Section, ...],
+        tasks: tuple[Task, ...],
+        units: tuple[Unit, ...],
+        groups: tuple[Group, ...],
+        path: str = "",
+    ) -> None:
+        self.meta = meta
+        self.parts = parts
+        self.sections = sections
+        self.tasks = tasks
+        self.units = units
+        self.groups = groups
+        self.path = path
+        self._index: dict[str, dict[Any, Any]] = {}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Plan):
+            return NotImplemented
+        return self._content() == other._content()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Plan({self.meta.doc_number!r}, {len(self.tasks)} tasks, path={self.path!r})"
+
+    def _content(self) -> tuple[Any, ...]:
+        return (self.meta, self.parts, self.sections, self.tasks, self.units, self.groups, self.path)
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return self._content()  # the index is rebuilt on use
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.__init__(*state)  # type: ignore[misc]
+
+    def at(self, path: str) -> Plan:
+        """The same plan, read from ``path``."""
+        return Plan(self.meta, self.parts, self.sections, self.tasks, self.units, self.groups, path)
 
     def _lookup(self, kind: str) -> dict[Any, Any]:
         """Index built on first use (plans reach tens of thousands of rows)."""
@@ -126,7 +155,6 @@ class Plan:
             items: tuple[Any, ...] = getattr(self, kind)
             key = "id" if kind == "tasks" else "number" if kind in ("parts", "sections") else "name"
             index = self._index[kind] = {getattr(item, key): item for item in items}
-        assert isinstance(index, dict)
         return index
 
     def part(self, number: int) -> Part:
@@ -147,8 +175,7 @@ class Plan:
         return self._lookup("units").get(name)
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
     """One responsible unit's part of one row, marked finished."""
 
     plan: str
@@ -160,8 +187,7 @@ class Mark:
     marked_at: str
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     seq: int
     at: str
     action: str

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .dates import resolve_deadline
 from .errors import PlanError
@@ -37,8 +36,7 @@ def plan_path(option: str | None) -> Path:
     return Path(chosen).expanduser() if chosen else default_plan_path()
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     line: int  # 1-based; 0 when the problem has no single place
     message: str
 
@@ -50,8 +48,7 @@ class Problem:
 # The format, described once
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     name: str
     types: tuple[type, ...]
     required: bool

@@ -2,13 +2,13 @@
 
 Parsing and validating the YAML costs tens of milliseconds (and the YAML import itself), paid on
 every command; a plan that has not changed since it last validated is loaded from a pickle instead.
-The key is a BLAKE2b digest of the file's bytes with gongkai's version and the format version, so any edit,
-upgrade or format change misses. A cache that cannot be read or written is simply not used.
+The key is a BLAKE2b digest of the file's bytes with gongkai's version, the format version and the
+layout of the pickled classes, so any edit, upgrade or format change misses. A cache that cannot be
+read or written is simply not used.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import pickle
 import sys
@@ -20,6 +20,7 @@ from .model import Plan
 
 CACHE_ENV = "GONGKAI_CACHE"  # a directory, or "off"
 KEEP = 32  # cached plans kept; older ones are removed when a new one is written
+LAYOUT = 2  # the pickled classes' layout; bumped when model.py changes shape
 
 
 def cache_dir() -> Path | None:
@@ -44,7 +45,7 @@ def _key(data: bytes) -> str:
     except ImportError:  # pragma: no cover - other Pythons
         from hashlib import blake2b
     digest = blake2b(data, digest_size=32)
-    digest.update(f"\0gongkai {__version__} schema {SCHEMA_VERSION}".encode())
+    digest.update(f"\0gongkai {__version__} schema {SCHEMA_VERSION} layout {LAYOUT}".encode())
     return digest.hexdigest()
 
 
@@ -59,7 +60,7 @@ def get(data: bytes, path: Path) -> Plan | None:
         return None
     if not isinstance(plan, Plan):
         return None
-    return dataclasses.replace(plan, path=str(path), _index={})
+    return plan.at(str(path))
 
 
 def put(data: bytes, plan: Plan) -> None:
@@ -73,7 +74,7 @@ def put(data: bytes, plan: Plan) -> None:
         return  # a read-only home: run without the cache
     try:
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(dataclasses.replace(plan, _index={}), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, directory / f"{_key(data)}.pickle")
         _prune(directory)
     except Exception:

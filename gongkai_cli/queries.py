@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .dates import today
 from .errors import UsageError
@@ -42,8 +42,7 @@ def _parse_ordinal(text: str, pattern: str) -> int | None:
 STATUS_FILTERS = ("open", "partial", "done", "overdue")
 
 
-@dataclass(frozen=True)
-class TaskFilter:
+class TaskFilter(NamedTuple):
     who: Unit | Group | None = None
     include_possible: bool = False
     section: int | None = None
@@ -54,8 +53,7 @@ class TaskFilter:
     as_of: dt.date | None = None  # "today" for overdue
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     task: Task
     relation: Relation | None  # why the row is on the unit's list, when filtering by unit
     progress: Progress | None = None
@@ -152,8 +150,7 @@ DONE, PARTIAL, OPEN = "done", "partial", "open"
 STATUS_LABELS = {DONE: "已完成", PARTIAL: "部分完成", OPEN: "未开始"}
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):
     expected: tuple[str, ...]
     done: tuple[str, ...]
 
@@ -241,8 +238,7 @@ def check_imported_marks(plan: Plan, directory: Directory, marks: list[Mark]) ->
 # Reports: (row, unit) pairs that are late or due, and progress summaries with traffic lights
 
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(NamedTuple):
     """One responsible unit's unfinished part of one row."""
 
     task: Task
@@ -319,8 +315,7 @@ RED, YELLOW, GREEN = "red", "yellow", "green"
 LIGHT_LABELS = {RED: "逾期", YELLOW: "临近", GREEN: "正常"}
 
 
-@dataclass(frozen=True)
-class StatusLine:
+class StatusLine(NamedTuple):
     """Progress of one unit, section or part."""
 
     key: str  # unit name, or the section/part number as text

@@ -1,7 +1,7 @@
-"""Output: Rich tables for people; JSON / CSV / TSV / Markdown for scripts.
+"""Output: boxed tables for people (drawn by grid.py); JSON / CSV / TSV / Markdown for scripts.
 
 Machine formats are a contract: keys are only ever added; absent values are null; an empty result
-is ``[]``; dates are YYYY-MM-DD. Text from the plan is always data, never Rich markup.
+is ``[]``; dates are YYYY-MM-DD. Text from the plan is always data, never markup.
 """
 
 from __future__ import annotations
@@ -10,15 +10,13 @@ import csv
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .grid import Cell, Column, Table, highlight
 from .model import Event, Group, Plan, Task
 from .queries import LIGHT_LABELS, Match, Pair, StatusLine
 from .text import cn_numeral
 from .units import Directory
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 FORMATS = ("table", "json", "csv", "tsv", "md")
 COLOR_MODES = ("auto", "always", "never")
@@ -43,37 +41,6 @@ TASK_COLUMNS = (
     "done_units",
     "pending_units",
 )
-
-
-def _table(title: str, caption: str = "", expand: bool = True) -> Any:
-    """The frame every table here shares: square box, title and caption on the left, data as text."""
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    return Table(
-        title=Text(title),
-        caption=Text(caption) if caption else None,
-        box=box.SQUARE,
-        expand=expand,
-        title_justify="left",
-        caption_justify="left",
-    )
-
-
-def console(stderr: bool = False, color: str = "auto") -> Console:
-    from rich.console import Console
-
-    force = True if color == "always" else None
-    no_color = True if color == "never" else None
-    return Console(
-        stderr=stderr,
-        force_terminal=force,
-        no_color=no_color,
-        color_system={"never": None, "always": "standard"}.get(color, "auto"),
-        highlight=False,
-        soft_wrap=False,
-    )
 
 
 def units_text(plan: Plan, task: Task) -> str:
@@ -201,13 +168,14 @@ def tasks_output(
     plan: Plan,
     matches: list[Match],
     fmt: str,
-    con: Console | None = None,
+    color: str = "auto",
     caption: str = "",
     who: str | None = None,
 ) -> None:
     if fmt == "table":
-        assert con is not None
-        con.print(tasks_table(plan, matches, caption, who))
+        from .grid import emit as draw
+
+        draw([tasks_table(plan, matches, caption, who)], color=color)
         return
     if fmt in ("json", "csv", "tsv"):
         emit((task_record(plan, m) for m in matches), TASK_COLUMNS, TASK_COLUMNS, fmt)
@@ -237,70 +205,67 @@ def _deadline_cell(task: Task) -> str:
     return f"{task.deadline.text}\n{date}"
 
 
-def _units_cell(plan: Plan, match: Match, who: str | None) -> Any:
+def _units_cell(plan: Plan, match: Match, who: str | None) -> Cell:
     """The 责任单位 cell; with --unit, the name that brought the row is bold and the way it came is said."""
-    from rich.text import Text
-
-    text = Text(units_text(plan, match.task))
+    text = units_text(plan, match.task)
     relation = match.relation
     if relation is None:
         return text
-    if who and relation.kind == "direct":
-        text.highlight_words([who], style="bold")
+    words = [w for w in (who if relation.kind == "direct" else None, relation.via) if w]
+    spans = list(highlight(text, words, "bold"))
     if relation.via:
-        text.highlight_words([relation.via], style="bold")
         note = "经由统称" if relation.kind == "group" else "可能相关，开放式表述"
-        text.append(f"\n（{note}）", style="dim")
-    return text
+        spans.append((f"\n（{note}）", "dim"))
+    return spans
 
 
-def _progress_cell(match: Match) -> Any:
+def _progress_cell(match: Match) -> Cell:
     """The asked unit's own part (已完成/未完成), the row's ``3/44``, and ``逾期`` in red."""
-    from rich.text import Text
-
     prog = match.progress
     if prog is None:
-        return Text("")
-    text = Text()
+        return ""
+    spans: list[tuple[str, str]] = []
     whole = f"{len(prog.done)}/{len(prog.expected)}" if len(prog.expected) > 1 else ""
     if match.own_done is not None:
-        text.append("已完成" if match.own_done else "未完成", style="green" if match.own_done else "")
+        spans.append(("已完成" if match.own_done else "未完成", "green" if match.own_done else ""))
         if whole:
-            text.append(f"\n全行 {whole}", style="dim")
+            spans.append((f"\n全行 {whole}", "dim"))
     elif prog.status == "done":
-        text.append("已完成", style="green")
+        spans.append(("已完成", "green"))
     else:
-        text.append(whole or "未完成")
+        spans.append((whole or "未完成", ""))
     if match.overdue:
-        text.append("\n逾期", style="bold red")
-    return text
+        spans.append(("\n逾期", "bold red"))
+    return spans
 
 
-def tasks_table(plan: Plan, matches: list[Match], caption: str, who: str | None = None) -> Any:
+def tasks_table(plan: Plan, matches: list[Match], caption: str, who: str | None = None) -> Table:
     """The rows as the official table lays them out: a heading row for each 工作任务, then its rows."""
-    from rich.text import Text
-
-    table = _table(plan.meta.title, caption)
-    table.add_column("编号", justify="right", no_wrap=True)
-    table.add_column("责任单位", overflow="fold", ratio=2)
-    table.add_column("具体要求", overflow="fold", ratio=5)
-    table.add_column("完成时限", no_wrap=True)
-    table.add_column("进度", no_wrap=True)
+    table = Table(
+        [
+            Column("编号", right=True, wrap=False),
+            Column("责任单位", ratio=2),
+            Column("具体要求", ratio=5),
+            Column("完成时限", wrap=False),
+            Column("进度", wrap=False),
+        ],
+        title=plan.meta.title,
+        caption=caption,
+    )
     previous = None
     for m in matches:
         task = m.task
         if task.section != previous:
             section = plan.section(task.section)
             if previous is not None:
-                table.rows[-1].end_section = True
-            heading = Text(f"{section.label}{section.title}", style="bold")
-            table.add_row(Text(""), Text(""), heading, Text(""), Text(""))
+                table.end_section()
+            table.add_row("", "", ((f"{section.label}{section.title}", "bold"),), "", "")
             previous = task.section
         table.add_row(
-            Text(str(task.id)),
+            str(task.id),
             _units_cell(plan, m, who),
-            Text(task.requirement),
-            Text(_deadline_cell(task)),
+            task.requirement,
+            _deadline_cell(task),
             _progress_cell(m),
         )
     return table
@@ -341,25 +306,20 @@ def group_summary(group: Group) -> str:
     return f"共{len(group.members)}个单位：" + "、".join(group.members)
 
 
-def show_panel(plan: Plan, directory: Directory, task: Task) -> Any:
-    from rich.table import Table
-    from rich.text import Text
-
+def show_panel(plan: Plan, directory: Directory, task: Task) -> Table:
     section = plan.section(task.section)
     part = plan.part(task.part)
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
-    grid.add_row(Text("编号"), Text(str(task.id)))
-    grid.add_row(Text("部分"), Text(f"{part.label}{part.title}"))
-    grid.add_row(Text("工作任务"), Text(f"{section.label}{section.title}"))
-    grid.add_row(Text("责任单位"), Text(units_text(plan, task)))
-    grid.add_row(Text("具体要求"), Text(task.requirement))
+    grid = Table([Column("", wrap=False), Column("", ratio=1)], box=False, first_bold=True)
+    grid.add_row("编号", str(task.id))
+    grid.add_row("部分", f"{part.label}{part.title}")
+    grid.add_row("工作任务", f"{section.label}{section.title}")
+    grid.add_row("责任单位", units_text(plan, task))
+    grid.add_row("具体要求", task.requirement)
     date = task.deadline.date.isoformat() if task.deadline.date else "无截止日期"
-    grid.add_row(Text("完成时限"), Text(f"{task.deadline.text}（{date}）"))
+    grid.add_row("完成时限", f"{task.deadline.text}（{date}）")
     for name, group in directory.expand(task):
         if group is not None:
-            grid.add_row(Text("统称"), Text(f"{name}：{group_summary(group)}"))
+            grid.add_row("统称", f"{name}：{group_summary(group)}")
     return grid
 
 
@@ -406,38 +366,39 @@ UNIT_COLUMNS = ("name", "kind", "kind_label", "full_name", "aliases", "groups", 
 UNIT_HEADERS = ("名称", "类别代码", "类别", "全称", "别名", "所属统称", "直接点名的任务数", "备注")
 
 
-def units_tables(records: dict[str, Any]) -> list[Any]:
-    from rich.text import Text
-
-    units = _table("单位名录", expand=False)
-    for header, kw in (
-        ("名称", {"no_wrap": True}),
-        ("类别", {"no_wrap": True}),
-        ("别名", {"overflow": "fold"}),
-        ("所属统称", {"overflow": "fold"}),
-        ("点名任务", {"justify": "right", "no_wrap": True}),
-        ("备注", {"overflow": "fold"}),
-    ):
-        units.add_column(header, **kw)
+def units_tables(records: dict[str, Any]) -> list[Table]:
+    units = Table(
+        [
+            Column("名称", wrap=False),
+            Column("类别", wrap=False),
+            Column("别名", ratio=3),
+            Column("所属统称", ratio=2),
+            Column("点名任务", right=True, wrap=False),
+            Column("备注", ratio=3),
+        ],
+        title="单位名录",
+    )
     for u in records["units"]:
         units.add_row(
-            Text(u["name"]),
-            Text(u["kind_label"]),
-            Text("、".join(u["aliases"])),
-            Text("、".join(u["groups"])),
-            Text(str(u["direct_tasks"])),
-            Text(u["note"] or ""),
+            u["name"],
+            u["kind_label"],
+            "、".join(u["aliases"]),
+            "、".join(u["groups"]),
+            str(u["direct_tasks"]),
+            u["note"] or "",
         )
-    groups = _table("统称", expand=False)
-    groups.add_column("统称", no_wrap=True)
-    groups.add_column("点名任务", justify="right", no_wrap=True)
-    groups.add_column("成员", overflow="fold", ratio=3)
-    groups.add_column("说明", overflow="fold", ratio=2)
+    groups = Table(
+        [
+            Column("统称", wrap=False),
+            Column("点名任务", right=True, wrap=False),
+            Column("成员", ratio=3),
+            Column("说明", ratio=2),
+        ],
+        title="统称",
+    )
     for g in records["groups"]:
         group = Group(g["name"], tuple(g["members"]), g["open"], tuple(g["within"]))
-        groups.add_row(
-            Text(g["name"]), Text(str(g["direct_tasks"])), Text(group_summary(group)), Text(g["note"] or "")
-        )
+        groups.add_row(g["name"], str(g["direct_tasks"]), group_summary(group), g["note"] or "")
     return [units, groups]
 
 
@@ -505,28 +466,28 @@ def printable(text: str) -> str:
     return "".join(ch if ch in "\n\t" or ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
 
 
-def log_table(records: list[dict[str, Any]]) -> Any:
-    from rich.text import Text
-
-    table = _table("完成情况历史")
-    table.add_column("时间", no_wrap=True)
-    table.add_column("操作", no_wrap=True)
-    table.add_column("编号", justify="right", no_wrap=True)
-    table.add_column("单位", overflow="fold", ratio=2, min_width=8)
-    table.add_column("完成日期", no_wrap=True)
-    table.add_column("备注", overflow="fold", ratio=3)
-    table.add_column("操作人", overflow="fold", ratio=1, min_width=8)
+def log_table(records: list[dict[str, Any]]) -> Table:
+    table = Table(
+        [
+            Column("时间", wrap=False),
+            Column("操作", wrap=False),
+            Column("编号", right=True, wrap=False),
+            Column("单位", ratio=2, min_width=8),
+            Column("完成日期", wrap=False),
+            Column("备注", ratio=3),
+            Column("操作人", ratio=1, min_width=8),
+        ],
+        title="完成情况历史",
+    )
     for r in records:
         table.add_row(
-            Text(r["at_local"][:16]),
-            Text(
-                ACTION_LABELS.get(r["action"], r["action"]) + ("（导入）" if r["source"] == "import" else "")
-            ),
-            Text(str(r["task_id"])),
-            Text(r["unit"]),
-            Text(r["done_on"] or ""),
-            Text(printable(r["note"] or "")),
-            Text(printable(r["by"])),
+            r["at_local"][:16],
+            ACTION_LABELS.get(r["action"], r["action"]) + ("（导入）" if r["source"] == "import" else ""),
+            str(r["task_id"]),
+            r["unit"],
+            r["done_on"] or "",
+            printable(r["note"] or ""),
+            printable(r["by"]),
         )
     return table
 
@@ -591,32 +552,33 @@ def progress_bar(ratio: float, width: int = 8) -> str:
     return "█" * filled + "░" * (width - filled) + f" {int(ratio * 100):>3d}%"
 
 
-def status_table(lines: Sequence[StatusLine], by: str, caption: str) -> Any:
-    from rich.text import Text
-
+def status_table(lines: Sequence[StatusLine], by: str, caption: str) -> Table:
     title = {"unit": "各单位完成情况", "section": "各项工作任务完成情况", "part": "各部分完成情况"}[by]
-    table = _table(title, caption)
-    table.add_column("状态", no_wrap=True)
-    table.add_column(
-        {"unit": "单位", "section": "工作任务", "part": "部分"}[by], overflow="fold", ratio=1, min_width=10
+    numbers = ("任务", "完成", *(("部分",) if by != "unit" else ()), "未完", "逾期", "临近")
+    table = Table(
+        [
+            Column("状态", wrap=False),
+            Column({"unit": "单位", "section": "工作任务", "part": "部分"}[by], ratio=1, min_width=10),
+            *(Column(h, right=True, wrap=False) for h in numbers),
+            Column("进度", wrap=False),
+        ],
+        title=title,
+        caption=caption,
     )
-    for header in ("任务", "完成", *(("部分",) if by != "unit" else ()), "未完", "逾期", "临近"):
-        table.add_column(header, justify="right", no_wrap=True)
-    table.add_column("进度", no_wrap=True)
     for s in lines:
-        cells = [
-            Text(f"● {LIGHT_LABELS[s.light]}", style=LIGHT_STYLES[s.light]),
-            Text(s.label),
-            Text(str(s.rows)),
-            Text(str(s.done)),
+        cells: list[Cell] = [
+            ((f"● {LIGHT_LABELS[s.light]}", LIGHT_STYLES[s.light]),),
+            s.label,
+            str(s.rows),
+            str(s.done),
         ]
         if by != "unit":
-            cells.append(Text(str(s.partial)))
+            cells.append(str(s.partial))
         cells += [
-            Text(str(s.open)),
-            Text(str(s.overdue), style="bold red" if s.overdue else ""),
-            Text(str(s.due_soon), style="yellow" if s.due_soon else ""),
-            Text(progress_bar(s.ratio)),
+            str(s.open),
+            ((str(s.overdue), "bold red" if s.overdue else ""),),
+            ((str(s.due_soon), "yellow" if s.due_soon else ""),),
+            progress_bar(s.ratio),
         ]
         table.add_row(*cells)
     return table
@@ -655,50 +617,57 @@ def pair_records(plan: Plan, pairs: Sequence[Pair], days_key: str) -> Iterator[d
         yield {"id": task.id, "unit": p.unit, "via": p.via, **rest, days_key: p.days}
 
 
-def pairs_table(plan: Plan, pairs: Sequence[Pair], title: str, days_header: str, caption: str) -> Any:
+def pairs_table(plan: Plan, pairs: Sequence[Pair], title: str, days_header: str, caption: str) -> Table:
     """One line per (row, unit), grouped by unit as a coordinator reads it out at a meeting."""
-    from rich.text import Text
-
-    table = _table(title, caption)
-    table.add_column("单位", overflow="fold", ratio=2)
-    table.add_column("编号", justify="right", no_wrap=True)
-    table.add_column("具体要求", overflow="fold", ratio=6)
-    table.add_column("完成时限", no_wrap=True)
-    table.add_column(days_header, justify="right", no_wrap=True)
+    table = Table(
+        [
+            Column("单位", ratio=2),
+            Column("编号", right=True, wrap=False),
+            Column("具体要求", ratio=6),
+            Column("完成时限", wrap=False),
+            Column(days_header, right=True, wrap=False),
+        ],
+        title=title,
+        caption=caption,
+    )
+    days_style = "bold red" if days_header == "逾期天数" else "yellow"
     for i, p in enumerate(pairs):
         first = i == 0 or pairs[i - 1].unit != p.unit
         last = i + 1 == len(pairs) or pairs[i + 1].unit != p.unit
-        requirement = Text(p.task.requirement)
+        requirement: Cell = p.task.requirement
         if p.via:
-            requirement.append(f"\n（经由统称：{p.via}）", style="dim")
+            requirement = ((p.task.requirement, ""), (f"\n（经由统称：{p.via}）", "dim"))
         table.add_row(
-            Text(p.unit if first else ""),
-            Text(str(p.task.id)),
+            p.unit if first else "",
+            str(p.task.id),
             requirement,
-            Text(_deadline_cell(p.task)),
-            Text(str(p.days), style="bold red" if days_header == "逾期天数" else "yellow"),
+            _deadline_cell(p.task),
+            ((str(p.days), days_style),),
             end_section=last,
         )
     return table
 
 
-def pairs_digest_table(pairs: Sequence[Pair], title: str, days_header: str, caption: str) -> Any:
+def pairs_digest_table(pairs: Sequence[Pair], title: str, days_header: str, caption: str) -> Table:
     """One line per unit, for reports too long to read row by row: how many, which, the worst."""
-    from rich.text import Text
-
     by_unit: dict[str, list[Pair]] = {}
     for p in pairs:
         by_unit.setdefault(p.unit, []).append(p)
     overdue = days_header == "逾期天数"
-    table = _table(title, caption)
-    table.add_column("单位", overflow="fold", ratio=2)
-    table.add_column("项数", justify="right", no_wrap=True)
-    table.add_column("编号", overflow="fold", ratio=5)
-    table.add_column("最多逾期天数" if overdue else "最少剩余天数", justify="right", no_wrap=True)
+    table = Table(
+        [
+            Column("单位", ratio=2),
+            Column("项数", right=True, wrap=False),
+            Column("编号", ratio=5),
+            Column("最多逾期天数" if overdue else "最少剩余天数", right=True, wrap=False),
+        ],
+        title=title,
+        caption=caption,
+    )
     rows = sorted(by_unit.items(), key=lambda kv: -len(kv[1]))
     for unit, items in rows:
         ids = [str(p.task.id) for p in items]
         shown = ", ".join(ids[:40]) + (f" ……等 {len(ids)} 项" if len(ids) > 40 else "")
         worst = max(p.days for p in items) if overdue else min(p.days for p in items)
-        table.add_row(Text(unit), Text(str(len(items))), Text(shown), Text(str(worst)))
+        table.add_row(unit, str(len(items)), shown, str(worst))
     return table

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import UsageError
 from .model import Group, Plan, Task, Unit
@@ -37,8 +37,7 @@ def derived_aliases(unit: Unit) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
-class Relation:
+class Relation(NamedTuple):
     """Why a row is on a unit's list."""
 
     kind: str  # DIRECT / GROUP / POSSIBLE

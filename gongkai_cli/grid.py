@@ -1,0 +1,404 @@
+"""Tables for people, drawn here rather than by a rendering library.
+
+Importing a general terminal-rendering library costs more than the rest of a gongkai command put
+together (bench/README.md), and laying out a large table cell by cell through it cost ~0.7 ms a row.
+What gongkai draws is small: boxed tables and borderless grids of Chinese text. This module does it
+with the standard library only:
+
+- widths in terminal cells: East Asian Wide/Fullwidth characters count 2, combining marks and
+  zero-width format characters 0, everything else 1 (ambiguous-width characters such as “ and ●
+  count 1, as in wcwidth and most terminals);
+- wrapping that breaks between CJK characters or at spaces, folds words longer than the column,
+  and never starts a line with closing punctuation nor ends one with opening punctuation (the
+  Chinese line-breaking rule, 避头尾);
+- ANSI styles (bold, dim, red, green, yellow) only when colour is on; the text reads the same
+  without them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import unicodedata
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+# A cell is plain text, or a sequence of (text, style) spans; style is "" or words from _SGR.
+Spans = Sequence[tuple[str, str]]
+Cell = str | Spans
+
+_SGR = {"bold": "1", "dim": "2", "italic": "3", "red": "31", "green": "32", "yellow": "33"}
+_COLORS = frozenset({"red", "green", "yellow"})
+
+# Chinese line-breaking rule: these never begin a line ...
+_NO_START = frozenset("，。、；：！？）》」』】〕〉”’…—·,.;:!?)]}%")
+# ... and these never end one.
+_NO_END = frozenset("（《「『【〔〈“‘([{")
+
+_widths: dict[str, int] = {}
+
+
+def char_width(ch: str) -> int:
+    w = _widths.get(ch)
+    if w is None:
+        if (
+            ch < " "
+            or "\x7f" <= ch < "\xa0"
+            or unicodedata.combining(ch)
+            or unicodedata.category(ch) in ("Mn", "Me", "Cf")
+        ):
+            w = 0
+        else:
+            w = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        _widths[ch] = w
+    return w
+
+
+def text_width(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return sum(char_width(ch) for ch in text)
+
+
+def _wide(ch: str) -> bool:
+    return not ch.isascii() and char_width(ch) == 2
+
+
+def _may_break(before: str, after: str) -> bool:
+    """May a line end between these two characters?"""
+    if after == " ":
+        return False
+    if before == " ":
+        return True
+    if after in _NO_START or before in _NO_END:
+        return False
+    return _wide(before) or _wide(after)
+
+
+def wrap(text: str, width: int) -> list[tuple[int, int]]:
+    """Lines of ``text`` no wider than ``width`` cells, as (start, end) slices of ``text``.
+
+    Explicit newlines are kept; spaces where a line is broken are dropped."""
+    width = max(width, 1)
+    out: list[tuple[int, int]] = []
+    start = 0
+    for para in text.split("\n"):
+        end = start + len(para)
+        if text_width(para) <= width:
+            out.append((start, end))
+        else:
+            out.extend(_wrap_paragraph(text, start, end, width))
+        start = end + 1
+    return out
+
+
+def _wrap_paragraph(text: str, start: int, end: int, width: int) -> list[tuple[int, int]]:
+    lines: list[tuple[int, int]] = []
+    line_start = start
+    used = 0  # cells from line_start to i
+    brk = -1  # last index where the current line may end (the break is before text[brk])
+    i = start
+    while i < end:
+        ch = text[i]
+        w = char_width(ch)
+        if i > line_start and _may_break(text[i - 1], ch):
+            brk = i
+        if used + w > width and i > line_start and ch != " ":
+            cut = brk if brk > line_start else i  # no allowed break: fold the word here
+            stop = cut
+            while stop > line_start and text[stop - 1] == " ":
+                stop -= 1
+            lines.append((line_start, stop))
+            while cut < end and text[cut] == " ":
+                cut += 1
+            line_start, brk = cut, -1
+            used = text_width(text[line_start:i])
+            if line_start > i:  # the spaces ran past i
+                i = line_start
+                used = 0
+                continue
+        used += w
+        i += 1
+    if line_start < end or not lines:
+        stop = end
+        while stop > line_start and text[stop - 1] == " ":
+            stop -= 1
+        lines.append((line_start, stop))
+    return lines
+
+
+def _plain(cell: Cell) -> str:
+    return cell if isinstance(cell, str) else "".join(t for t, _ in cell)
+
+
+def _slice(cell: Cell, start: int, end: int) -> Spans:
+    if isinstance(cell, str):
+        return ((cell[start:end], ""),)
+    out = []
+    pos = 0
+    for text, style in cell:
+        a, b = max(start, pos), min(end, pos + len(text))
+        if a < b:
+            out.append((text[a - pos : b - pos], style))
+        pos += len(text)
+    return out
+
+
+def highlight(text: str, words: Sequence[str], style: str) -> Spans:
+    """``text`` with every occurrence of each word in ``style``."""
+    marks = [False] * len(text)
+    for word in words:
+        if not word:
+            continue
+        at = text.find(word)
+        while at >= 0:
+            for k in range(at, at + len(word)):
+                marks[k] = True
+            at = text.find(word, at + len(word))
+    out: list[tuple[str, str]] = []
+    run_start = 0
+    for k in range(1, len(text) + 1):
+        if k == len(text) or marks[k] != marks[run_start]:
+            out.append((text[run_start:k], style if marks[run_start] else ""))
+            run_start = k
+    return out
+
+
+class Painter:
+    """Turns spans into terminal text: ANSI styles when colour is on, the bare text otherwise."""
+
+    def __init__(self, styles: bool, colors: bool) -> None:
+        self.styles = styles
+        self.colors = colors
+
+    def __call__(self, spans: Spans) -> str:
+        if not self.styles:
+            return "".join(t for t, _ in spans)
+        out = []
+        for text, style in spans:
+            codes = [_SGR[s] for s in style.split() if s in _SGR and (self.colors or s not in _COLORS)]
+            out.append(f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes and text else text)
+        return "".join(out)
+
+
+def painter_for(stream: TextIO, color: str = "auto") -> Painter:
+    """``--color auto|always|never``, NO_COLOR and FORCE_COLOR, decided the way terminals expect:
+    styles only on a terminal (or when forced); NO_COLOR keeps bold and dim but drops colours."""
+    if color == "never":
+        return Painter(False, False)
+    no_color = bool(os.environ.get("NO_COLOR"))
+    if color == "always" or os.environ.get("FORCE_COLOR"):
+        return Painter(True, not no_color)
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty or os.environ.get("TERM") == "dumb":
+        return Painter(False, False)
+    _enable_windows_ansi(stream)
+    return Painter(True, not no_color)
+
+
+def _enable_windows_ansi(stream: TextIO) -> None:
+    if sys.platform != "win32":
+        return
+    try:  # Windows 10+: let the console interpret ANSI sequences
+        import ctypes
+        import msvcrt
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        handle = msvcrt.get_osfhandle(stream.fileno())  # type: ignore[attr-defined,unused-ignore]
+        mode = ctypes.c_uint32()
+        if kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
+            kernel32.SetConsoleMode(handle, mode.value | 0x0004)
+    except Exception:
+        pass
+
+
+def terminal_width(stream: TextIO) -> int:
+    """COLUMNS when set, else the terminal's width, else 80 (a pipe or a file)."""
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        if stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        pass
+    return 80
+
+
+class Column:
+    def __init__(
+        self, header: str, right: bool = False, wrap: bool = True, ratio: int = 0, min_width: int = 4
+    ) -> None:
+        self.header = header
+        self.right = right  # right-justified (numbers)
+        self.wrap = wrap  # False: never wrapped, the column is as wide as its widest cell
+        self.ratio = ratio  # share of spare width among wrapping columns; 0 takes its natural width
+        self.min_width = min_width
+
+
+class Table:
+    """A boxed table (``box=True``) or a borderless grid with ``gap`` spaces between columns."""
+
+    def __init__(
+        self,
+        columns: list[Column],
+        title: str = "",
+        caption: str = "",
+        box: bool = True,
+        gap: int = 2,
+        first_bold: bool = False,  # grids: the label column in bold
+    ) -> None:
+        self.columns = columns
+        self.title = title
+        self.caption = caption
+        self.box = box
+        self.gap = gap
+        self.first_bold = first_bold
+        self.rows: list[tuple[list[Cell], bool]] = []
+
+    def add_row(self, *cells: Cell, end_section: bool = False) -> None:
+        self.rows.append((list(cells), end_section))
+
+    def end_section(self) -> None:
+        if self.rows:
+            self.rows[-1] = (self.rows[-1][0], True)
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def _widths(self, total: int) -> list[int]:
+        n = len(self.columns)
+        natural = [text_width(c.header) if self.box else 0 for c in self.columns]
+        for cells, _ in self.rows:
+            for k, cell in enumerate(cells):
+                plain = _plain(cell)
+                w = text_width(plain) if "\n" not in plain else max(map(text_width, plain.split("\n")))
+                if w > natural[k]:
+                    natural[k] = w
+        frame = (3 * n + 1) if self.box else self.gap * (n - 1)
+        room = total - frame
+        widths = list(natural)
+        flex = [k for k, c in enumerate(self.columns) if c.wrap and c.ratio]
+        if flex:
+            # Fixed columns keep their natural width; the rest is shared by ratio, no column
+            # growing past what its text needs (leftover goes to the others).
+            spare = room - sum(widths[k] for k in range(n) if k not in flex)
+            todo = list(flex)
+            while todo:
+                share = sum(self.columns[k].ratio for k in todo)
+                capped = [k for k in todo if natural[k] <= spare * self.columns[k].ratio // max(share, 1)]
+                if not capped:
+                    for k in todo:
+                        widths[k] = max(spare * self.columns[k].ratio // share, 2)
+                    widths[todo[-1]] += max(spare - sum(widths[k] for k in todo), 0)  # rounding
+                    break
+                for k in capped:
+                    widths[k] = natural[k]
+                    spare -= natural[k]
+                    todo.remove(k)
+        # Too wide still: narrow the widest wrapping column, one cell at a time, down to minimums.
+        over = sum(widths) - room
+        while over > 0:
+            candidates = [
+                k
+                for k, c in enumerate(self.columns)
+                if c.wrap and widths[k] > max(min(c.min_width, natural[k]), 2)
+            ]
+            if not candidates:
+                break
+            k = max(candidates, key=lambda j: widths[j])
+            widths[k] -= 1
+            over -= 1
+        return widths
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def render(self, width: int, paint: Painter) -> list[str]:
+        widths = self._widths(width)
+        out: list[str] = []
+        if self.title:
+            out += [paint(((self.title[a:b], "bold"),)) for a, b in wrap(self.title, width)]
+        if self.box:
+            out.append("┌" + "┬".join("─" * (w + 2) for w in widths) + "┐")
+            out += self._row_lines([(c.header, "bold") for c in self.columns], widths, paint, header=True)
+            out.append("├" + "┼".join("─" * (w + 2) for w in widths) + "┤")
+        rule = "├" + "┼".join("─" * (w + 2) for w in widths) + "┤"
+        for i, (cells, end) in enumerate(self.rows):
+            if not self.box and self.first_bold and cells and isinstance(cells[0], str):
+                cells = [((cells[0], "bold"),), *cells[1:]]
+            out += self._row_lines(cells, widths, paint)
+            if end and self.box and i + 1 < len(self.rows):
+                out.append(rule)
+        if self.box:
+            out.append("└" + "┴".join("─" * (w + 2) for w in widths) + "┘")
+        if self.caption:
+            out += [paint(((self.caption[a:b], "dim"),)) for a, b in wrap(self.caption, width)]
+        return out
+
+    def _row_lines(
+        self, cells: Sequence[Any], widths: list[int], paint: Painter, header: bool = False
+    ) -> list[str]:
+        columns: list[list[tuple[str, int]]] = []  # per column: (painted line, its width)
+        for k, col in enumerate(self.columns):
+            if header:
+                text, style = cells[k]
+                cell: Cell = ((text, style),)
+            else:
+                cell = cells[k] if k < len(cells) else ""
+            plain = _plain(cell)
+            one_line = not col.wrap and "\n" not in plain
+            slices = [(0, len(plain))] if one_line else wrap(plain, widths[k])
+            lines = []
+            for a, b in slices:
+                piece = plain[a:b]
+                painted = (
+                    paint(_slice(cell, a, b))
+                    if not isinstance(cell, str)
+                    else (paint(((piece, ""),)) if paint.styles else piece)
+                )
+                lines.append((painted, text_width(piece)))
+            columns.append(lines)
+        height = max(len(c) for c in columns)
+        out = []
+        for j in range(height):
+            parts = []
+            for k, col in enumerate(self.columns):
+                painted, w = columns[k][j] if j < len(columns[k]) else ("", 0)
+                pad = " " * max(widths[k] - w, 0)
+                parts.append(pad + painted if col.right else painted + pad)
+            if self.box:
+                out.append("│ " + " │ ".join(parts) + " │")
+            else:
+                out.append((" " * self.gap).join(parts).rstrip())
+        return out
+
+
+def panel(title: str, lines: Sequence[str], width: int) -> list[str]:
+    """Lines framed with rounded corners and a title in the top border (help pages)."""
+    inner = width - 4
+    head = f"╭─ {title} "
+    out = [head + "─" * max(width - text_width(head) - 1, 0) + "╮"]
+    for line in lines:
+        out.append("│ " + line + " " * max(inner - text_width(_strip_ansi(line)), 0) + " │")
+    out.append("╰" + "─" * (width - 2) + "╯")
+    return out
+
+
+def _strip_ansi(text: str) -> str:
+    if "\x1b" not in text:
+        return text
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def emit(tables: Sequence[Table], stream: TextIO | None = None, color: str = "auto") -> None:
+    stream = stream or sys.stdout
+    paint = painter_for(stream, color)
+    width = terminal_width(stream)
+    lines: list[str] = []
+    for table in tables:
+        lines += table.render(width, paint)
+    stream.write("\n".join(lines) + "\n")

@@ -1,0 +1,145 @@
+"""The table renderer: widths in terminal cells, wrapping that loses nothing, Chinese line-breaking
+rules, aligned borders, and colour only on a terminal."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gongkai_cli.grid import Column, Table, painter_for, text_width, wrap
+
+from .test_cli import installed_gongkai
+
+CLOSING = "，。、；：！？）》」』】”’"
+OPENING = "（《「『【“‘"
+
+# Text like the plan's: Chinese, ASCII words and digits, both kinds of punctuation, spaces.
+plan_like = st.text(
+    alphabet=st.sampled_from(
+        list("政务公开信息区教体局镇街道推进落实加强2023年12月ab-xyz ,.()")
+        + list(CLOSING + OPENING)
+        + ["·", "—", "é", "\u0301"]
+    ),
+    max_size=120,
+)
+
+
+def reference_width(text: str) -> int:
+    """Terminal cells by the Unicode tables, computed independently of grid.py."""
+    total = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        total += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return total
+
+
+def test_widths_follow_east_asian_width() -> None:
+    assert text_width("区教体局") == 8
+    assert text_width("2023年12月") == 4 + 2 + 2 + 2
+    assert text_width("（五）") == 6  # full-width brackets
+    assert text_width("(五)") == 4
+    assert text_width("e\u0301") == 1  # a combining accent takes no cell
+    assert text_width("“双减”") == 6  # curly quotes are ambiguous: narrow, as in most terminals
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=plan_like, width=st.integers(min_value=2, max_value=60))
+def test_wrap_loses_nothing_and_fits(text: str, width: int) -> None:
+    lines = wrap(text, width)
+    # Slices in order; between two lines only the spaces where it broke (or an explicit newline).
+    position = 0
+    for start, end in lines:
+        assert start >= position
+        assert text[position:start].strip(" ") in ("", "\n") or text[position:start].replace(" ", "") == "\n"
+        position = end
+    assert text[position:].strip(" ") == ""
+    assert "".join(text[a:b] for a, b in lines).replace(" ", "") == text.replace(" ", "").replace("\n", "")
+    for a, b in lines:
+        line = text[a:b]
+        assert reference_width(line) <= width or len(line) == 1, (line, width)
+
+
+# Chinese words, each followed by at most one punctuation mark (no two marks together: then there is
+# always a place to break that keeps the rule, shortening a line by one character to carry a mark).
+cjk_sentence = st.lists(
+    st.tuples(
+        st.text(alphabet=st.sampled_from(list("政务公开信息教育卫生")), min_size=1, max_size=6),
+        st.sampled_from(["", *CLOSING, *OPENING]),
+    ),
+    max_size=30,
+).map(lambda parts: "".join(word + mark if mark not in OPENING else mark + word for word, mark in parts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=cjk_sentence, width=st.integers(min_value=6, max_value=40))
+def test_no_line_starts_with_closing_or_ends_with_opening_punctuation(text: str, width: int) -> None:
+    lines = [text[a:b] for a, b in wrap(text, width)]
+    for k, line in enumerate(lines):
+        assert reference_width(line) <= width
+        if k:
+            assert line[:1] not in CLOSING, lines
+        if k + 1 < len(lines):
+            assert line[-1:] not in OPENING, lines
+
+
+def test_the_rule_on_a_real_row() -> None:
+    text = "加强民办教育学校和校外培训机构的监管,落实收费公示和公开承诺制度,推进办学资质等信息集中公开。"
+    lines = [text[a:b] for a, b in wrap(text, 45)]
+    # 44 cells of text then "开。" would leave the full stop alone on a line: it takes 开 with it.
+    assert lines[-1] == "开。" and all(reference_width(x) <= 45 for x in lines)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cells=st.lists(st.tuples(plan_like, plan_like, st.integers(0, 99999)), min_size=1, max_size=6),
+    width=st.integers(min_value=50, max_value=160),
+)
+def test_boxed_table_borders_line_up(cells: list[tuple[str, str, int]], width: int) -> None:
+    table = Table(
+        [Column("单位", ratio=2), Column("具体要求", ratio=5), Column("编号", right=True, wrap=False)],
+        title="标题",
+    )
+    for unit, requirement, number in cells:
+        table.add_row(unit.replace("\n", " "), requirement.replace("\n", " "), str(number))
+    lines = table.render(width, painter_for(open(os.devnull, "w"), "never"))  # noqa: SIM115
+    boxed = [x for x in lines if x[:1] in "┌│├└"]
+    assert len({reference_width(x) for x in boxed}) == 1, "\n".join(boxed)
+    assert reference_width(boxed[0]) <= width
+    # What each cell held reads back from its column, in order.
+    rows = [x.split("│")[1:4] for x in boxed if x.startswith("│")][1:]  # [1:]: the header row
+    for k in (0, 1):
+        shown = "".join(r[k] for r in rows).replace(" ", "")
+        assert shown == "".join(c[k].replace("\n", "").replace(" ", "") for c in cells)
+
+
+def test_colour_on_a_terminal_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    script = shutil.which("script")
+    if script is None:
+        pytest.skip("util-linux script is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update(COLUMNS="100", TERM="xterm", GONGKAI_STATE=str(tmp_path / "s.sqlite3"))
+    base = f"{installed_gongkai()} overdue --as-of 2023-12-01 --unit 区教体局"
+
+    def on_tty(extra: str = "", **more: str) -> str:
+        r = subprocess.run(
+            [script, "-qec", f"{base} {extra}", "/dev/null"],
+            capture_output=True, text=True, env={**env, **more}, timeout=60,
+        )  # fmt: skip
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r.stdout
+
+    coloured = on_tty()
+    assert "\x1b[1;31m1\x1b[0m" in coloured  # days overdue in bold red
+    assert "\x1b[1m截至 2023-12-01" in coloured  # the title in bold
+    no_color = on_tty(NO_COLOR="1")
+    assert "\x1b[1m" in no_color and "31m" not in no_color  # NO_COLOR: bold kept, no colours
+    assert "\x1b[" not in on_tty("--color never")
+    piped = subprocess.run(base.split(), capture_output=True, text=True, env=env, timeout=60)
+    assert piped.returncode == 0 and "\x1b[" not in piped.stdout and "逾期天数" in piped.stdout
