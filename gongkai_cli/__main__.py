@@ -1,3 +1,3 @@
-from gongkai_cli.cli import app
+from gongkai_cli.cli import entry
 
-app()
+entry()

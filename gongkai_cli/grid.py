@@ -103,20 +103,19 @@ def _wrap_paragraph(text: str, start: int, end: int, width: int) -> list[tuple[i
         w = char_width(ch)
         if i > line_start and _may_break(text[i - 1], ch):
             brk = i
-        if used + w > width and i > line_start and ch != " ":
-            cut = brk if brk > line_start else i  # no allowed break: fold the word here
+        # Too wide: end the line at the last allowed break, else fold the word here; again if the
+        # carried-over piece still leaves no room (a break right before a mark that may not start
+        # a line). text[i] is not a space, so skipping spaces never passes i.
+        while used + w > width and i > line_start and ch != " ":
+            cut = brk if brk > line_start else i
             stop = cut
             while stop > line_start and text[stop - 1] == " ":
                 stop -= 1
             lines.append((line_start, stop))
-            while cut < end and text[cut] == " ":
+            while text[cut] == " ":
                 cut += 1
             line_start, brk = cut, -1
             used = text_width(text[line_start:i])
-            if line_start > i:  # the spaces ran past i
-                i = line_start
-                used = 0
-                continue
         used += w
         i += 1
     if line_start < end or not lines:

@@ -10,10 +10,9 @@ read or written is simply not used.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
-import tempfile
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .model import Plan
@@ -49,13 +48,21 @@ def _key(data: bytes) -> str:
     return digest.hexdigest()
 
 
+def _load(fh: Any) -> Any:
+    try:  # the C unpickler alone: pickle.py's import costs three times as much
+        from _pickle import load
+    except ImportError:  # pragma: no cover - other Pythons
+        from pickle import load
+    return load(fh)
+
+
 def get(data: bytes, path: Path) -> Plan | None:
     directory = cache_dir()
     if directory is None:
         return None
     try:
         with open(directory / f"{_key(data)}.pickle", "rb") as fh:
-            plan = pickle.load(fh)
+            plan = _load(fh)
     except Exception:  # missing, truncated, from another Python: parse instead
         return None
     if not isinstance(plan, Plan):
@@ -67,6 +74,9 @@ def put(data: bytes, plan: Plan) -> None:
     directory = cache_dir()
     if directory is None:
         return
+    import pickle
+    import tempfile
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".plan-", suffix=".tmp")

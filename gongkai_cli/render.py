@@ -6,8 +6,6 @@ is ``[]``; dates are YYYY-MM-DD. Text from the plan is always data, never markup
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -84,6 +82,8 @@ def task_record(plan: Plan, match: Match) -> dict[str, Any]:
 def write_json(data: Any, out: Any = None) -> None:
     """Indented for a person at a terminal. Piped, a list is written one record per line as it is
     produced: C-encoded (ten times faster than indenting) and never held whole in memory."""
+    import json
+
     out = out or sys.stdout
     if hasattr(out, "isatty") and out.isatty():
         data = list(data) if not isinstance(data, (dict, list)) else data
@@ -122,6 +122,8 @@ def write_delimited(
     """CSV (RFC 4180, header row) or TSV (tabs and newlines inside cells become spaces)."""
     out = out or sys.stdout
     if fmt == "csv":
+        import csv
+
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(columns)
         for row in rows:
