@@ -54,25 +54,19 @@ def char_width(ch: str) -> int:
     return w
 
 
+def _widths_of(text: str) -> list[int]:
+    try:
+        return list(map(_widths.__getitem__, text))
+    except KeyError:
+        for ch in set(text):
+            char_width(ch)
+        return list(map(_widths.__getitem__, text))
+
+
 def text_width(text: str) -> int:
     if text.isascii():
         return len(text)
-    return sum(char_width(ch) for ch in text)
-
-
-def _wide(ch: str) -> bool:
-    return not ch.isascii() and char_width(ch) == 2
-
-
-def _may_break(before: str, after: str) -> bool:
-    """May a line end between these two characters?"""
-    if after == " ":
-        return False
-    if before == " ":
-        return True
-    if after in _NO_START or before in _NO_END:
-        return False
-    return _wide(before) or _wide(after)
+    return sum(_widths_of(text))
 
 
 def wrap(text: str, width: int) -> list[tuple[int, int]]:
@@ -93,37 +87,42 @@ def wrap(text: str, width: int) -> list[tuple[int, int]]:
 
 
 def _wrap_paragraph(text: str, start: int, end: int, width: int) -> list[tuple[int, int]]:
+    seg = text[start:end]
+    ws = _widths_of(seg)
     lines: list[tuple[int, int]] = []
-    line_start = start
+    line_start = 0
     used = 0  # cells from line_start to i
-    brk = -1  # last index where the current line may end (the break is before text[brk])
-    i = start
-    while i < end:
-        ch = text[i]
-        w = char_width(ch)
-        if i > line_start and _may_break(text[i - 1], ch):
-            brk = i
+    brk = -1  # last index where the current line may end (the break is before seg[brk])
+    for i, ch in enumerate(seg):
+        w = ws[i]
+        if i > line_start and ch != " ":
+            # A line may end after a space, or between two characters one of which is wide,
+            # unless that would start a line with closing punctuation or end one with opening.
+            before = seg[i - 1]
+            if before == " " or (
+                (w == 2 or ws[i - 1] == 2) and ch not in _NO_START and before not in _NO_END
+            ):
+                brk = i
         # Too wide: end the line at the last allowed break, else fold the word here; again if the
         # carried-over piece still leaves no room (a break right before a mark that may not start
-        # a line). text[i] is not a space, so skipping spaces never passes i.
+        # a line). seg[i] is not a space, so skipping spaces never passes i.
         while used + w > width and i > line_start and ch != " ":
             cut = brk if brk > line_start else i
             stop = cut
-            while stop > line_start and text[stop - 1] == " ":
+            while stop > line_start and seg[stop - 1] == " ":
                 stop -= 1
             lines.append((line_start, stop))
-            while text[cut] == " ":
+            while seg[cut] == " ":
                 cut += 1
             line_start, brk = cut, -1
-            used = text_width(text[line_start:i])
+            used = sum(ws[line_start:i])
         used += w
-        i += 1
-    if line_start < end or not lines:
-        stop = end
-        while stop > line_start and text[stop - 1] == " ":
+    if line_start < len(seg) or not lines:
+        stop = len(seg)
+        while stop > line_start and seg[stop - 1] == " ":
             stop -= 1
         lines.append((line_start, stop))
-    return lines
+    return [(a + start, b + start) for a, b in lines]
 
 
 def _plain(cell: Cell) -> str:
