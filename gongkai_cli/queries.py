@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
@@ -261,12 +262,14 @@ def open_pairs(
     marked: AbstractSet[tuple[int, str]],
     who: Unit | Group | None = None,
     section: int | None = None,
+    keep: Callable[[Task], bool] | None = None,
 ) -> list[tuple[Task, str, str | None]]:
-    """Every (row, unit) pair not marked done, by unit in directory order, then by row."""
+    """Every (row, unit) pair not marked done, by unit in directory order, then by row; only rows
+    ``keep`` accepts are expanded into pairs."""
     wanted = _units_of(directory, who)
     out: list[tuple[Task, str, str | None]] = []
     for task in plan.tasks:
-        if section is not None and task.section != section:
+        if (section is not None and task.section != section) or (keep is not None and not keep(task)):
             continue
         for unit, via in responsible_pairs(directory, task):
             if (task.id, unit) in marked or (wanted is not None and unit not in wanted):
@@ -286,10 +289,13 @@ def overdue_pairs(
     section: int | None = None,
 ) -> list[Pair]:
     """Unfinished pairs past their deadline on ``as_of``, with the days overdue."""
+
+    def late(task: Task) -> bool:
+        return task.deadline.date is not None and as_of > task.deadline.date
+
     return [
-        Pair(task, unit, via, (as_of - task.deadline.date).days)
-        for task, unit, via in open_pairs(plan, directory, marked, who, section)
-        if task.deadline.date is not None and as_of > task.deadline.date
+        Pair(task, unit, via, (as_of - task.deadline.date).days)  # type: ignore[operator]
+        for task, unit, via in open_pairs(plan, directory, marked, who, section, late)
     ]
 
 
@@ -304,10 +310,13 @@ def due_pairs(
 ) -> list[Pair]:
     """Unfinished pairs whose deadline falls within ``within_days`` of ``as_of`` (both ends included)."""
     last = as_of + dt.timedelta(days=within_days)
+
+    def soon(task: Task) -> bool:
+        return task.deadline.date is not None and as_of <= task.deadline.date <= last
+
     return [
-        Pair(task, unit, via, (task.deadline.date - as_of).days)
-        for task, unit, via in open_pairs(plan, directory, marked, who, section)
-        if task.deadline.date is not None and as_of <= task.deadline.date <= last
+        Pair(task, unit, via, (task.deadline.date - as_of).days)  # type: ignore[operator]
+        for task, unit, via in open_pairs(plan, directory, marked, who, section, soon)
     ]
 
 
