@@ -73,20 +73,26 @@ def wrap(text: str, width: int) -> list[tuple[int, int]]:
     """Lines of ``text`` no wider than ``width`` cells, as (start, end) slices of ``text``.
 
     Explicit newlines are kept; spaces where a line is broken are dropped."""
+    return [(a, b) for a, b, _ in _wrap(text, width)]
+
+
+def _wrap(text: str, width: int) -> list[tuple[int, int, int]]:
+    """As wrap(), each line with its width in cells."""
     width = max(width, 1)
-    out: list[tuple[int, int]] = []
+    out: list[tuple[int, int, int]] = []
     start = 0
     for para in text.split("\n"):
         end = start + len(para)
-        if text_width(para) <= width:
-            out.append((start, end))
+        cells = text_width(para)
+        if cells <= width:
+            out.append((start, end, cells))
         else:
             out.extend(_wrap_paragraph(text, start, end, width))
         start = end + 1
     return out
 
 
-def _wrap_paragraph(text: str, start: int, end: int, width: int) -> list[tuple[int, int]]:
+def _wrap_paragraph(text: str, start: int, end: int, width: int) -> list[tuple[int, int, int]]:
     seg = text[start:end]
     ws = _widths_of(seg)
     lines: list[tuple[int, int]] = []
@@ -122,7 +128,7 @@ def _wrap_paragraph(text: str, start: int, end: int, width: int) -> list[tuple[i
         while stop > line_start and seg[stop - 1] == " ":
             stop -= 1
         lines.append((line_start, stop))
-    return [(a + start, b + start) for a, b in lines]
+    return [(a + start, b + start, sum(ws[a:b])) for a, b in lines]
 
 
 def _plain(cell: Cell) -> str:
@@ -269,12 +275,20 @@ class Table:
     def _widths(self, total: int) -> list[int]:
         n = len(self.columns)
         natural = [text_width(c.header) if self.box else 0 for c in self.columns]
+        self._measured: list[list[int]] = []  # each cell's width on one line; -1: several lines
         for cells, _ in self.rows:
+            row = []
             for k, cell in enumerate(cells):
                 plain = _plain(cell)
-                w = text_width(plain) if "\n" not in plain else max(map(text_width, plain.split("\n")))
+                if "\n" in plain:
+                    w = max(map(text_width, plain.split("\n")))
+                    row.append(-1)
+                else:
+                    w = text_width(plain)
+                    row.append(w)
                 if w > natural[k]:
                     natural[k] = w
+            self._measured.append(row)
         frame = (3 * n + 1) if self.box else self.gap * (n - 1)
         room = total - frame
         widths = list(natural)
@@ -326,7 +340,7 @@ class Table:
         for i, (cells, end) in enumerate(self.rows):
             if not self.box and self.first_bold and cells and isinstance(cells[0], str):
                 cells = [((cells[0], "bold"),), *cells[1:]]
-            out += self._row_lines(cells, widths, paint)
+            out += self._row_lines(cells, widths, paint, measured=self._measured[i])
             if end and self.box and i + 1 < len(self.rows):
                 out.append(rule)
         if self.box:
@@ -336,7 +350,12 @@ class Table:
         return out
 
     def _row_lines(
-        self, cells: Sequence[Any], widths: list[int], paint: Painter, header: bool = False
+        self,
+        cells: Sequence[Any],
+        widths: list[int],
+        paint: Painter,
+        header: bool = False,
+        measured: Sequence[int] = (),
     ) -> list[str]:
         columns: list[list[tuple[str, int]]] = []  # per column: (painted line, its width)
         for k, col in enumerate(self.columns):
@@ -346,17 +365,18 @@ class Table:
             else:
                 cell = cells[k] if k < len(cells) else ""
             plain = _plain(cell)
-            one_line = not col.wrap and "\n" not in plain
-            slices = [(0, len(plain))] if one_line else wrap(plain, widths[k])
+            known = measured[k] if k < len(measured) else -1
+            if known >= 0 and (known <= widths[k] or not col.wrap):
+                slices = [(0, len(plain), known)]  # one line, measured already
+            else:
+                slices = _wrap(plain, widths[k])
             lines = []
-            for a, b in slices:
-                piece = plain[a:b]
-                painted = (
-                    paint(_slice(cell, a, b))
-                    if not isinstance(cell, str)
-                    else (paint(((piece, ""),)) if paint.styles else piece)
-                )
-                lines.append((painted, text_width(piece)))
+            for a, b, w in slices:
+                if isinstance(cell, str):
+                    piece = plain[a:b]
+                    lines.append((paint(((piece, ""),)) if paint.styles else piece, w))
+                else:
+                    lines.append((paint(_slice(cell, a, b)), w))
             columns.append(lines)
         height = max(len(c) for c in columns)
         out = []
