@@ -6,7 +6,6 @@ Deadlines are calendar days, not instants: ``11月底前`` in a 2023 plan is 202
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 
@@ -47,8 +46,15 @@ _BEFORE_QUARTER = _Pattern(r"^(?:(\d{4})年)?第?([一二三四1-4])季度前$")
 _HALF = _Pattern(r"^(?:(\d{4})年)?(上|下)半年(?:底|末)?前?$")
 
 
+def _days_in_month(year: int, month: int) -> int:
+    """As calendar.monthrange(year, month)[1], without importing calendar (0.6 ms per start)."""
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
 def month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, _days_in_month(year, month))
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -57,7 +63,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
     year, month0 = divmod(index, 12)
     if not dt.MINYEAR <= year <= dt.MAXYEAR:
         raise OverflowError("date out of range")
-    last = calendar.monthrange(year, month0 + 1)[1]
+    last = _days_in_month(year, month0 + 1)
     return dt.date(year, month0 + 1, min(day.day, last))
 
 

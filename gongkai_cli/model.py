@@ -1,6 +1,8 @@
-"""The plan as frozen data: parts, sections, tasks, units and groups. No I/O here."""
+"""The plan as frozen data: parts, sections, tasks, units and groups. No I/O here.
 
-from __future__ import annotations
+No postponed annotations here: NamedTuple turns string annotations into ForwardRefs, compiling
+each one (0.05 ms a class, paid on every start).
+"""
 
 import datetime as dt
 from typing import Any, NamedTuple
@@ -144,7 +146,7 @@ class Plan:
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self.__init__(*state)  # type: ignore[misc]
 
-    def at(self, path: str) -> Plan:
+    def at(self, path: str) -> "Plan":
         """The same plan, read from ``path``."""
         return Plan(self.meta, self.parts, self.sections, self.tasks, self.units, self.groups, path)
 

@@ -9,7 +9,6 @@ validation messages and ``gongkai schema`` (the documentation of the format).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -17,23 +16,20 @@ from typing import Any, NamedTuple
 from .dates import resolve_deadline
 from .errors import PlanError
 from .model import UNIT_KINDS, Deadline, Group, Part, Plan, PlanMeta, Section, Task, Unit
+
+# Loading lives in planfile.py, cheap to import; these names stay importable from here too.
+from .planfile import (  # noqa: F401
+    MAX_BYTES,
+    PLAN_ENV,
+    SCHEMA_VERSION,
+    default_plan_path,
+    load_plan,
+    plan_path,
+    read_bytes,
+)
 from .text import suggest
 
-SCHEMA_VERSION = 1
-MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 32
-PLAN_ENV = "GONGKAI_PLAN"
-
-
-def default_plan_path() -> Path:
-    """The 2023 任城区 table shipped inside the package."""
-    return Path(__file__).parent / "data" / "tasks.yaml"
-
-
-def plan_path(option: str | None) -> Path:
-    """``--plan``, else ``GONGKAI_PLAN``, else the shipped 2023 table."""
-    chosen = option or os.environ.get(PLAN_ENV)
-    return Path(chosen).expanduser() if chosen else default_plan_path()
 
 
 class Problem(NamedTuple):
@@ -316,24 +312,6 @@ def _scalar(ev: Any, line: int, resolver: Any, constructor: Any) -> Any:
 # Loading
 
 
-def read_bytes(path: Path) -> bytes:
-    """The plan file's bytes, or a PlanError that says why the file cannot be read."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise PlanError(f"找不到计划文件：{path}") from None
-    except IsADirectoryError:
-        raise PlanError(f"计划文件路径是一个目录：{path}") from None
-    except PermissionError:
-        raise PlanError(f"没有权限读取计划文件：{path}") from None
-    except OSError as exc:
-        raise PlanError(f"无法读取计划文件 {path}：{exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise PlanError(f"{path}: 计划文件超过 {MAX_BYTES // (1024 * 1024)} MB，不像是一张分解表")
-    return data
-
-
 def decode_text(data: bytes, path: Path) -> str:
     """UTF-8 text (a BOM is fine), or a PlanError with the line of the first bad byte."""
     if b"\0" in data:
@@ -356,26 +334,6 @@ def check_plan(path: Path, data: bytes | None = None) -> tuple[Plan | None, list
     except _YamlProblem as exc:
         return None, [Problem(exc.line, exc.message)]
     return build_plan(doc, str(path))
-
-
-def load_plan(path: Path) -> Plan:
-    """A valid plan, or a PlanError naming the first problem and how many there are.
-
-    A plan that was valid before is taken from the cache, keyed by the file's content.
-    """
-    from . import plancache
-
-    data = read_bytes(path)
-    cached = plancache.get(data, path)
-    if cached is not None:
-        return cached
-    plan, problems = check_plan(path, data)
-    if problems or plan is None:
-        first = problems[0].render(str(path)) if problems else f"{path}: 无效的计划文件"
-        more = f"（共 {len(problems)} 个问题，运行 gongkai validate 查看全部）" if len(problems) > 1 else ""
-        raise PlanError(first + more)
-    plancache.put(data, plan)
-    return plan
 
 
 # ---------------------------------------------------------------------------------------------

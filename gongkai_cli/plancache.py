@@ -37,7 +37,7 @@ def cache_dir() -> Path | None:
 
 
 def _key(data: bytes) -> str:
-    from .plan import SCHEMA_VERSION
+    from .planfile import SCHEMA_VERSION
 
     try:  # BLAKE2 is built into CPython; hashlib would first load OpenSSL (9 ms on every start)
         from _blake2 import blake2b

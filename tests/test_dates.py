@@ -158,3 +158,13 @@ def test_fixed_utc8_matches_the_tz_database_since_1992() -> None:
             t = moment + dt.timedelta(hours=hours)
             assert t.astimezone(shanghai).date() == t.astimezone(fixed).date(), t
         moment += dt.timedelta(days=7)
+
+
+def test_month_ends_agree_with_the_calendar_module() -> None:
+    import calendar
+
+    from gongkai_cli.dates import month_end
+
+    for year in (*range(1896, 2105), 1, 9999):
+        for month in range(1, 13):
+            assert month_end(year, month).day == calendar.monthrange(year, month)[1], (year, month)
