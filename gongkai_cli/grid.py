@@ -20,7 +20,9 @@ from __future__ import annotations
 import os
 import sys
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import Any, TextIO
 
 # A cell is plain text, or a sequence of (text, style) spans; style is "" or words from _SGR.
@@ -93,42 +95,51 @@ def _wrap(text: str, width: int) -> list[tuple[int, int, int]]:
 
 
 def _wrap_paragraph(text: str, start: int, end: int, width: int) -> list[tuple[int, int, int]]:
+    """Greedy filling: each line takes as many characters as fit (prefix sums and a binary search,
+    so the cost is per line, not per character), then steps back to the nearest allowed break."""
     seg = text[start:end]
     ws = _widths_of(seg)
-    lines: list[tuple[int, int]] = []
-    line_start = 0
-    used = 0  # cells from line_start to i
-    brk = -1  # last index where the current line may end (the break is before seg[brk])
-    for i, ch in enumerate(seg):
-        w = ws[i]
-        if i > line_start and ch != " ":
-            # A line may end after a space, or between two characters one of which is wide,
-            # unless that would start a line with closing punctuation or end one with opening.
-            before = seg[i - 1]
-            if before == " " or (
-                (w == 2 or ws[i - 1] == 2) and ch not in _NO_START and before not in _NO_END
-            ):
-                brk = i
-        # Too wide: end the line at the last allowed break, else fold the word here; again if the
-        # carried-over piece still leaves no room (a break right before a mark that may not start
-        # a line). seg[i] is not a space, so skipping spaces never passes i.
-        while used + w > width and i > line_start and ch != " ":
-            cut = brk if brk > line_start else i
-            stop = cut
-            while stop > line_start and seg[stop - 1] == " ":
-                stop -= 1
-            lines.append((line_start, stop))
-            while seg[cut] == " ":
-                cut += 1
-            line_start, brk = cut, -1
-            used = sum(ws[line_start:i])
-        used += w
-    if line_start < len(seg) or not lines:
-        stop = len(seg)
-        while stop > line_start and seg[stop - 1] == " ":
+    prefix = list(accumulate(ws, initial=0))
+    n = len(seg)
+    lines: list[tuple[int, int, int]] = []
+    ls = 0
+    while True:
+        # e: characters ls..e-1 fit; spaces may hang past the edge (they are dropped at a break).
+        e = bisect_right(prefix, prefix[ls] + width, ls) - 1
+        while e < n and seg[e] == " ":
+            e += 1
+        if e >= n:
+            break
+        cut = e
+        while cut > ls and not _may_break(seg, ws, cut):
+            cut -= 1
+        if cut == ls:  # no allowed break on this line: fold the word at the edge
+            cut = max(e, ls + 1)
+        stop = cut
+        while stop > ls and seg[stop - 1] == " ":
             stop -= 1
-        lines.append((line_start, stop))
-    return [(a + start, b + start, sum(ws[a:b])) for a, b in lines]
+        lines.append((ls, stop))
+        while cut < n and seg[cut] == " ":
+            cut += 1
+        ls = cut
+    stop = n
+    while stop > ls and seg[stop - 1] == " ":
+        stop -= 1
+    if stop > ls or not lines:
+        lines.append((ls, stop))
+    return [(a + start, b + start, prefix[b] - prefix[a]) for a, b in lines]
+
+
+def _may_break(seg: str, ws: list[int], i: int) -> bool:
+    """May a line end before seg[i]? After a space, or between two characters one of which is
+    wide, unless that starts a line with closing punctuation or ends one with opening."""
+    after = seg[i]
+    if after == " ":
+        return False
+    before = seg[i - 1]
+    if before == " ":
+        return True
+    return (ws[i] == 2 or ws[i - 1] == 2) and after not in _NO_START and before not in _NO_END
 
 
 def _plain(cell: Cell) -> str:
@@ -357,39 +368,37 @@ class Table:
         header: bool = False,
         measured: Sequence[int] = (),
     ) -> list[str]:
-        columns: list[list[tuple[str, int]]] = []  # per column: (painted line, its width)
+        columns: list[list[str]] = []  # per column: its lines, painted and padded to the width
+        styles = paint.styles
         for k, col in enumerate(self.columns):
             if header:
                 text, style = cells[k]
                 cell: Cell = ((text, style),)
             else:
                 cell = cells[k] if k < len(cells) else ""
-            plain = _plain(cell)
+            plain = cell if isinstance(cell, str) else "".join(t for t, _ in cell)
+            full = widths[k]
             known = measured[k] if k < len(measured) else -1
-            if known >= 0 and (known <= widths[k] or not col.wrap):
+            if known >= 0 and (known <= full or not col.wrap):
                 slices = [(0, len(plain), known)]  # one line, measured already
             else:
-                slices = _wrap(plain, widths[k])
+                slices = _wrap(plain, full)
             lines = []
             for a, b, w in slices:
                 if isinstance(cell, str):
-                    piece = plain[a:b]
-                    lines.append((paint(((piece, ""),)) if paint.styles else piece, w))
+                    painted = plain[a:b] if not styles else paint(((plain[a:b], ""),))
                 else:
-                    lines.append((paint(_slice(cell, a, b)), w))
+                    painted = paint(_slice(cell, a, b))
+                pad = " " * (full - w) if full > w else ""
+                lines.append(pad + painted if col.right else painted + pad)
             columns.append(lines)
-        height = max(len(c) for c in columns)
+        height = max(map(len, columns))
+        sep, left, right = (" │ ", "│ ", " │") if self.box else (" " * self.gap, "", "")
         out = []
         for j in range(height):
-            parts = []
-            for k, col in enumerate(self.columns):
-                painted, w = columns[k][j] if j < len(columns[k]) else ("", 0)
-                pad = " " * max(widths[k] - w, 0)
-                parts.append(pad + painted if col.right else painted + pad)
-            if self.box:
-                out.append("│ " + " │ ".join(parts) + " │")
-            else:
-                out.append((" " * self.gap).join(parts).rstrip())
+            parts = [c[j] if j < len(c) else " " * widths[k] for k, c in enumerate(columns)]
+            line = left + sep.join(parts) + right
+            out.append(line if self.box else line.rstrip())
         return out
 
 
