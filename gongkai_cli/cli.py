@@ -7,7 +7,7 @@ string on every run (about 13 ms for these commands, measured with bench/run.py)
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -121,12 +121,25 @@ class GongkaiGroup(_Chinese, TyperGroup):
             _say_error("已中断")
             sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
-            # The reader went away (`gongkai tasks | head`): not an error worth a message.
-            import os
-
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(0)
+            _reader_gone()
         sys.exit(rv if isinstance(rv, int) else 0)
+
+    def invoke(self, ctx: Any) -> Any:
+        # A closed pipe must be caught here: the framework turns it into exit 1 on its way out.
+        try:
+            rv = super().invoke(ctx)
+            sys.stdout.flush()  # now, not at interpreter exit where a closed pipe prints a warning
+            return rv
+        except BrokenPipeError:
+            _reader_gone()
+
+
+def _reader_gone() -> NoReturn:
+    """The reader went away (`gongkai overdue -f json | head`): stop quietly, exit 0."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(0)
 
 
 app = typer.Typer(

@@ -101,7 +101,7 @@ def _wrap_paragraph(text: str, start: int, end: int, width: int) -> list[tuple[i
     ws = _widths_of(seg)
     prefix = list(accumulate(ws, initial=0))
     n = len(seg)
-    lines: list[tuple[int, int, int]] = []
+    lines: list[tuple[int, int]] = []
     ls = 0
     while True:
         # e: characters ls..e-1 fit; spaces may hang past the edge (they are dropped at a break).

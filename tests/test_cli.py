@@ -269,3 +269,19 @@ def test_no_arguments_prints_help(run) -> None:  # type: ignore[no-untyped-def]
     r = run()
     assert r.exit_code == 0
     assert "tasks" in r.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "table", "csv"])
+def test_a_reader_that_stops_early_is_not_an_error(fmt: str) -> None:
+    # `gongkai tasks -f json | head -1` under `set -o pipefail` must not fail the script, and
+    # nothing is printed about the closed pipe.
+    proc = subprocess.Popen(
+        [installed_gongkai(), "tasks", "--format", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before gongkai writes anything
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0
+    assert err == b""
