@@ -6,6 +6,7 @@ string on every run (about 13 ms for these commands, measured with bench/run.py)
 
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -745,8 +746,9 @@ def marks_export(
     _say(f"已导出 {len(document['marks'])} 条完成记录到 {output}")  # type: ignore[arg-type]
 
 
-def _write_atomically(path: Path, data: str | bytes) -> None:
-    """Write a temporary file beside ``path``, then rename it over: never a half-written file."""
+def _write_atomically(path: Path, data: str | bytes | Iterable[bytes]) -> None:
+    """Write a temporary file beside ``path``, then rename it over: never a half-written file.
+    ``data`` may come in chunks (a large calendar is never held whole)."""
     import os
     import tempfile
 
@@ -763,7 +765,10 @@ def _write_atomically(path: Path, data: str | bytes) -> None:
         raise OutputError(f"无法写入 {directory}：{exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if isinstance(data, (str, bytes)):
+                fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            else:
+                fh.writelines(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)

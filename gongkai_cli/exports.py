@@ -243,46 +243,88 @@ def _wanted(ledger: Ledger, unit: str) -> bool:
     return group is not None and unit in group.members
 
 
-def to_ics(ledger: Ledger, reminder_days: int = 3) -> bytes:
-    from icalendar import Alarm, Calendar, Todo
+def _ics_text(value: str) -> str:
+    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newline escaped; other
+    control characters, which the format cannot hold, shown as \\xNN."""
+    value = value.replace("\r\n", "\n")
+    if _ICS_CONTROL.search(value):
+        value = _ICS_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
-    cal = Calendar()
-    cal.add("prodid", "-//gongkai//政务公开重点工作任务//ZH")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", _title(ledger))
-    cal.add("x-wr-timezone", ledger.plan.meta.timezone)
-    stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+_ICS_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # control characters but tab and newline
+
+
+def _ics_line(line: str) -> bytes:
+    """One content line, folded at 75 octets (RFC 5545 3.1) without splitting a UTF-8 sequence."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return data + b"\r\n"
+    out = bytearray()
+    start, limit = 0, 75
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: step back to the character's start
+            end -= 1
+        out += data[start:end] + b"\r\n "
+        start, limit = end, 74  # a folded line begins with one space
+    out += data[start:] + b"\r\n"
+    return bytes(out)
+
+
+def ics_chunks(ledger: Ledger, reminder_days: int = 3) -> Iterator[bytes]:
+    """The calendar, one VTODO at a time: a city's plan has hundreds of thousands of them.
+
+    Written directly rather than through a calendar library, which cost 0.4 ms and 13 KB of
+    memory per item (76 s and 2.5 GB for a 10,000-row plan); tests read it back with icalendar."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    head = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{_ics_text('-//gongkai//政务公开重点工作任务//ZH')}",
+        f"X-WR-CALNAME:{_ics_text(_title(ledger))}",
+        f"X-WR-TIMEZONE:{_ics_text(ledger.plan.meta.timezone)}",
+    ]
+    yield b"".join(map(_ics_line, head))
+    china = dt.timezone(dt.timedelta(hours=8))
     for row, unit in _pairs(ledger):
         task = row.task
         if task.deadline.date is None:
             continue
-        todo = Todo()
-        todo.add("uid", ics_uid(ledger.plan, task.id, unit))
-        todo.add("dtstamp", stamp)
-        todo.add(
-            "summary",
-            f"【{unit}】任务{task.id}：{task.requirement[:40]}{'…' if len(task.requirement) > 40 else ''}",
+        more = "…" if len(task.requirement) > 40 else ""
+        description = (
+            f"{row.section_label}\n责任单位：{row.units_text}\n具体要求：{task.requirement}\n"
+            f"完成时限：{task.deadline.text}"
         )
-        todo.add(
-            "description",
-            f"{row.section_label}\n责任单位：{row.units_text}\n具体要求：{task.requirement}\n完成时限：{task.deadline.text}",
-        )
-        todo.add("due", task.deadline.date)
-        todo.add("categories", [row.section_label])
+        lines = [
+            "BEGIN:VTODO",
+            f"UID:{ics_uid(ledger.plan, task.id, unit)}",
+            f"DTSTAMP:{stamp}",
+            f"SUMMARY:{_ics_text(f'【{unit}】任务{task.id}：{task.requirement[:40]}{more}')}",
+            f"DESCRIPTION:{_ics_text(description)}",
+            f"DUE;VALUE=DATE:{task.deadline.date.strftime('%Y%m%d')}",
+            f"CATEGORIES:{_ics_text(row.section_label)}",
+        ]
         mark = ledger.marks.get((task.id, unit))
         if mark is not None:
-            todo.add("status", "COMPLETED")
-            done = dt.datetime.combine(mark.done_on, dt.time(12), tzinfo=dt.timezone(dt.timedelta(hours=8)))
-            todo.add("completed", done.astimezone(dt.timezone.utc))
+            done = dt.datetime.combine(mark.done_on, dt.time(12), tzinfo=china).astimezone(dt.timezone.utc)
+            lines += ["STATUS:COMPLETED", f"COMPLETED:{done.strftime('%Y%m%dT%H%M%SZ')}"]
         else:
-            todo.add("status", "NEEDS-ACTION")
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", f"任务{task.id}（{unit}）{reminder_days} 天后到期")
-        alarm.add("trigger", dt.timedelta(days=-reminder_days), parameters={"RELATED": "END"})
-        todo.add_component(alarm)
-        cal.add_component(todo)
-    return bytes(cal.to_ical())
+            lines.append("STATUS:NEEDS-ACTION")
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"DESCRIPTION:{_ics_text(f'任务{task.id}（{unit}）{reminder_days} 天后到期')}",
+            f"TRIGGER;RELATED=END:-P{reminder_days}D",
+            "END:VALARM",
+            "END:VTODO",
+        ]
+        yield b"".join(map(_ics_line, lines))
+    yield _ics_line("END:VCALENDAR")
+
+
+def to_ics(ledger: Ledger, reminder_days: int = 3) -> Iterator[bytes]:
+    return ics_chunks(ledger, reminder_days)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,4 +532,9 @@ def to_html(ledger: Ledger) -> bytes:
     return "\n".join(parts).encode("utf-8")
 
 
-FORMATS = {"xlsx": to_xlsx, "ics": to_ics, "html": to_html, "md": to_markdown}
+FORMATS: dict[str, Callable[[Ledger], bytes | Iterator[bytes]]] = {
+    "xlsx": to_xlsx,
+    "ics": to_ics,
+    "html": to_html,
+    "md": to_markdown,
+}

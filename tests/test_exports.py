@@ -102,6 +102,41 @@ def test_ics_calendar(marked, tmp_path: Path, plan, directory) -> None:  # type:
     assert len(mine.walk("VTODO")) == sum(1 for _, u in pairs if u == "区教体局")
 
 
+def test_ics_lines_folding_and_text_survive_a_calendar_reader(marked, tmp_path: Path, plan) -> None:  # type: ignore[no-untyped-def]
+    from icalendar import Calendar
+
+    from .test_plan import MINIMAL
+
+    # The shipped plan: every physical line CRLF-terminated, at most 75 octets, whole UTF-8
+    # characters; unfolded, each VTODO says what the source row says.
+    raw = export(marked, "ics", tmp_path / "a.ics").read_bytes()
+    assert raw.endswith(b"END:VCALENDAR\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
+    for line in raw.split(b"\r\n")[:-1]:
+        assert len(line) <= 75, line
+        line.decode("utf-8")  # no character cut in two by folding
+    todos = Calendar.from_ical(raw).walk("VTODO")
+    month_ends = {"11月底前": dt.date(2023, 11, 30), "12月底前": dt.date(2023, 12, 31)}
+    for todo in todos:
+        task_id = int(str(todo["UID"]).split("-")[2])
+        row = ROWS[task_id - 1]  # ids are positions in the published table
+        description = str(todo["DESCRIPTION"])
+        assert f"具体要求：{row.requirement}\n完成时限：{row.deadline_text}" in description
+        assert str(todo["SUMMARY"]).endswith(
+            row.requirement[:40] + ("…" if len(row.requirement) > 40 else "")
+        )
+        assert todo["DUE"].dt == month_ends[row.deadline_text]
+    # Text that the format must escape: ; , \\ and a line break in the plan, and a control character.
+    tricky = "甲;乙,丙\\\\丁\\n戊\\x07己" + "很长的要求" * 20
+    path = tmp_path / "plan.yaml"
+    path.write_text(MINIMAL.replace("requirement: 做好甲事。", f'requirement: "{tricky}"'), "utf-8")
+    raw = export(marked, "ics", tmp_path / "t.ics", "--plan", str(path)).read_bytes()
+    (todo,) = Calendar.from_ical(raw).walk("VTODO")
+    assert "具体要求：甲;乙,丙\\丁\n戊\\x07己很长的要求" in str(todo["DESCRIPTION"])
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    unfolded = raw.replace(b"\r\n ", b"").decode("utf-8")  # as RFC 5545 3.1 unfolds; readers vary
+    assert "具体要求：甲\\;乙\\,丙\\\\丁\\n戊\\\\x07己" in unfolded
+
+
 class Collect(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
