@@ -283,10 +283,11 @@ class Table:
 
     # -- layout ------------------------------------------------------------------------------
 
-    def _widths(self, total: int) -> list[int]:
+    def _widths(self, total: int) -> tuple[list[int], list[list[int]]]:
+        """Each column's width, and each cell's width on one line (-1: it has several lines)."""
         n = len(self.columns)
         natural = [text_width(c.header) if self.box else 0 for c in self.columns]
-        self._measured: list[list[int]] = []  # each cell's width on one line; -1: several lines
+        measured: list[list[int]] = []
         for cells, _ in self.rows:
             row = []
             for k, cell in enumerate(cells):
@@ -299,7 +300,7 @@ class Table:
                     row.append(w)
                 if w > natural[k]:
                     natural[k] = w
-            self._measured.append(row)
+            measured.append(row)
         frame = (3 * n + 1) if self.box else self.gap * (n - 1)
         room = total - frame
         widths = list(natural)
@@ -334,12 +335,12 @@ class Table:
             k = max(candidates, key=lambda j: widths[j])
             widths[k] -= 1
             over -= 1
-        return widths
+        return widths, measured
 
     # -- drawing -----------------------------------------------------------------------------
 
     def render(self, width: int, paint: Painter) -> list[str]:
-        widths = self._widths(width)
+        widths, measured = self._widths(width)
         out: list[str] = []
         if self.title:
             out += [paint(((self.title[a:b], "bold"),)) for a, b in wrap(self.title, width)]
@@ -351,7 +352,7 @@ class Table:
         for i, (cells, end) in enumerate(self.rows):
             if not self.box and self.first_bold and cells and isinstance(cells[0], str):
                 cells = [((cells[0], "bold"),), *cells[1:]]
-            out += self._row_lines(cells, widths, paint, measured=self._measured[i])
+            out += self._row_lines(cells, widths, paint, measured=measured[i])
             if end and self.box and i + 1 < len(self.rows):
                 out.append(rule)
         if self.box:
