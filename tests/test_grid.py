@@ -119,6 +119,20 @@ def test_boxed_table_borders_line_up(cells: list[tuple[str, str, int]], width: i
         assert shown == "".join(c[k].replace("\n", "").replace(" ", "") for c in cells)
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    cells=st.lists(st.tuples(plan_like, plan_like), min_size=1, max_size=4),
+    width=st.integers(min_value=5, max_value=49),
+)
+def test_a_terminal_too_narrow_still_gets_aligned_columns(cells: list[tuple[str, str]], width: int) -> None:
+    # Fixed columns may make the table wider than the terminal; the borders must still line up.
+    table = Table([Column("单位", ratio=2), Column("具体要求", ratio=5), Column("完成时限", wrap=False)])
+    for unit, requirement in cells:
+        table.add_row(unit.replace("\n", " "), requirement.replace("\n", " "), "2023-12-31")
+    lines = table.render(width, painter_for(open(os.devnull, "w"), "never"))  # noqa: SIM115
+    assert len({reference_width(x) for x in lines}) == 1, "\n".join(lines)
+
+
 def test_colour_on_a_terminal_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
     script = shutil.which("script")
     if script is None:
