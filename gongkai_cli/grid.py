@@ -43,7 +43,9 @@ _widths: dict[str, int] = {}
 def char_width(ch: str) -> int:
     w = _widths.get(ch)
     if w is None:
-        if (
+        if "\u4e00" <= ch <= "\u9fff" or "\uff01" <= ch <= "\uff60":
+            w = 2  # CJK ideographs and full-width forms: all Wide/Fullwidth, the common case
+        elif (
             ch < " "
             or "\x7f" <= ch < "\xa0"
             or unicodedata.combining(ch)
@@ -389,7 +391,7 @@ class Table:
                 if isinstance(cell, str):
                     painted = plain[a:b] if not styles else paint(((plain[a:b], ""),))
                 else:
-                    painted = paint(_slice(cell, a, b))
+                    painted = paint(_slice(cell, a, b)) if styles else plain[a:b]
                 pad = " " * (full - w) if full > w else ""
                 lines.append(pad + painted if col.right else painted + pad)
             columns.append(lines)
