@@ -1,3 +1,3 @@
-from gongkai_cli.cli import entry
+from gongkai_cli.launch import main
 
-entry()
+main()

@@ -1063,11 +1063,5 @@ def build_command(typer_app: typer.Typer) -> Any:
 
 
 def entry() -> None:
-    """The ``gongkai`` console script."""
-    import gc
-
-    # A run lives for a second at most and builds acyclic data; the cyclic collector only re-scans
-    # the growing heap (at 50,000 rows it took 45% of `due`, and made the cost grow faster than
-    # the plan). Reference counting still frees everything as usual.
-    gc.disable()
+    """Run the command line (the console script goes through launch.py first)."""
     build_command(app).main(prog_name="gongkai")

@@ -285,3 +285,19 @@ def test_a_reader_that_stops_early_is_not_an_error(fmt: str) -> None:
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 0
     assert err == b""
+
+
+def test_python_dash_m_runs_the_same_command_line(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "gongkai_cli", "tasks", "--unit", "区教体局", "--format", "json"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    from .test_units import rows_naming  # counted in the published text
+
+    expected = rows_naming("区教体局") | rows_naming("区政府各部门单位")
+    assert {t["id"] for t in json.loads(r.stdout)} == expected
+    bad = subprocess.run(
+        [sys.executable, "-m", "gongkai_cli", "tsks"], capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode == 2 and bad.stderr.startswith("错误：未知命令") and "Traceback" not in bad.stderr
