@@ -371,8 +371,8 @@ UNIT_HEADERS = ("名称", "类别代码", "类别", "全称", "别名", "所属�
 def units_tables(records: dict[str, Any]) -> list[Table]:
     units = Table(
         [
-            Column("名称", wrap=False),
-            Column("类别", wrap=False),
+            Column("名称", ratio=2, min_width=8),
+            Column("类别", ratio=2, min_width=8),
             Column("别名", ratio=3),
             Column("所属统称", ratio=2),
             Column("点名任务", right=True, wrap=False),
