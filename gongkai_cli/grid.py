@@ -37,6 +37,15 @@ _NO_START = frozenset("，。、；：！？）》」』】〕〉”’…—·,
 # ... and these never end one.
 _NO_END = frozenset("（《「『【〔〈“‘([{")
 
+# GONGKAI_ASCII=1: for consoles that draw East Asian "ambiguous" characters two cells wide (the
+# legacy Windows console with a CJK font draws ─│┌ “” ● █ that way): borders in ASCII, and those
+# characters counted as two cells, so the columns line up there too.
+ASCII = os.environ.get("GONGKAI_ASCII", "") not in ("", "0")
+#           corners: top, middle, bottom (left, cross, right); horizontal; vertical
+_BOX = ("┌┬┐", "├┼┤", "└┴┘", "─", "│") if not ASCII else ("+++", "+++", "+++", "-", "|")
+_PANEL = ("╭", "╮", "╰", "╯") if not ASCII else ("+", "+", "+", "+")
+_WIDE_KINDS = ("W", "F", "A") if ASCII else ("W", "F")
+
 _widths: dict[str, int] = {}
 
 
@@ -53,7 +62,7 @@ def char_width(ch: str) -> int:
         ):
             w = 0
         else:
-            w = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+            w = 2 if unicodedata.east_asian_width(ch) in _WIDE_KINDS else 1
         _widths[ch] = w
     return w
 
@@ -347,10 +356,10 @@ class Table:
         if self.title:
             out += [paint(((self.title[a:b], "bold"),)) for a, b in wrap(self.title, width)]
         if self.box:
-            out.append("┌" + "┬".join("─" * (w + 2) for w in widths) + "┐")
+            out.append(_rule(_BOX[0], widths))
             out += self._row_lines([(c.header, "bold") for c in self.columns], widths, paint, header=True)
-            out.append("├" + "┼".join("─" * (w + 2) for w in widths) + "┤")
-        rule = "├" + "┼".join("─" * (w + 2) for w in widths) + "┤"
+            out.append(_rule(_BOX[1], widths))
+        rule = _rule(_BOX[1], widths)
         for i, (cells, end) in enumerate(self.rows):
             if not self.box and self.first_bold and cells and isinstance(cells[0], str):
                 cells = [((cells[0], "bold"),), *cells[1:]]
@@ -358,7 +367,7 @@ class Table:
             if end and self.box and i + 1 < len(self.rows):
                 out.append(rule)
         if self.box:
-            out.append("└" + "┴".join("─" * (w + 2) for w in widths) + "┘")
+            out.append(_rule(_BOX[2], widths))
         if self.caption:
             out += [paint(((self.caption[a:b], "dim"),)) for a, b in wrap(self.caption, width)]
         return out
@@ -396,7 +405,8 @@ class Table:
                 lines.append(pad + painted if col.right else painted + pad)
             columns.append(lines)
         height = max(map(len, columns))
-        sep, left, right = (" │ ", "│ ", " │") if self.box else (" " * self.gap, "", "")
+        bar = _BOX[4]
+        sep, left, right = (f" {bar} ", f"{bar} ", f" {bar}") if self.box else (" " * self.gap, "", "")
         out = []
         for j in range(height):
             parts = [c[j] if j < len(c) else " " * widths[k] for k, c in enumerate(columns)]
@@ -405,14 +415,20 @@ class Table:
         return out
 
 
+def _rule(corners: str, widths: list[int]) -> str:
+    """A horizontal border: ``┌──┬──┐`` and the like."""
+    return corners[0] + corners[1].join(_BOX[3] * (w + 2) for w in widths) + corners[2]
+
+
 def panel(title: str, lines: Sequence[str], width: int) -> list[str]:
     """Lines framed with rounded corners and a title in the top border (help pages)."""
     inner = width - 4
-    head = f"╭─ {title} "
-    out = [head + "─" * max(width - text_width(head) - 1, 0) + "╮"]
+    dash, bar = _BOX[3], _BOX[4]
+    head = f"{_PANEL[0]}{dash} {title} "
+    out = [head + dash * max(width - text_width(head) - 1, 0) + _PANEL[1]]
     for line in lines:
-        out.append("│ " + line + " " * max(inner - text_width(_strip_ansi(line)), 0) + " │")
-    out.append("╰" + "─" * (width - 2) + "╯")
+        out.append(f"{bar} " + line + " " * max(inner - text_width(_strip_ansi(line)), 0) + f" {bar}")
+    out.append(_PANEL[2] + dash * (width - 2) + _PANEL[3])
     return out
 
 

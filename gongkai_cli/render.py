@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from .grid import Cell, Column, Table, highlight
+from .grid import ASCII, Cell, Column, Table, highlight
 from .model import Event, Group, Plan, Task
 from .queries import LIGHT_LABELS, Match, Pair, StatusLine
 from .text import cn_numeral
@@ -551,7 +551,8 @@ def status_records(lines: Sequence[StatusLine]) -> list[dict[str, Any]]:
 def progress_bar(ratio: float, width: int = 8) -> str:
     """A bar that reads without colour: ``███░░░░░  40%`` (full only when everything is done)."""
     filled = min(width, int(ratio * width))
-    return "█" * filled + "░" * (width - filled) + f" {int(ratio * 100):>3d}%"
+    full, empty = ("#", "-") if ASCII else ("█", "░")
+    return full * filled + empty * (width - filled) + f" {int(ratio * 100):>3d}%"
 
 
 def status_table(lines: Sequence[StatusLine], by: str, caption: str) -> Table:
@@ -569,7 +570,7 @@ def status_table(lines: Sequence[StatusLine], by: str, caption: str) -> Table:
     )
     for s in lines:
         cells: list[Cell] = [
-            ((f"● {LIGHT_LABELS[s.light]}", LIGHT_STYLES[s.light]),),
+            ((f"{'*' if ASCII else '●'} {LIGHT_LABELS[s.light]}", LIGHT_STYLES[s.light]),),
             s.label,
             str(s.rows),
             str(s.done),

@@ -109,7 +109,7 @@ def test_boxed_table_borders_line_up(cells: list[tuple[str, str, int]], width: i
     for unit, requirement, number in cells:
         table.add_row(unit.replace("\n", " "), requirement.replace("\n", " "), str(number))
     lines = table.render(width, painter_for(open(os.devnull, "w"), "never"))  # noqa: SIM115
-    boxed = [x for x in lines if x[:1] in "┌│├└"]
+    boxed = [x for x in lines if x and x[0] in "┌│├└"]
     assert len({reference_width(x) for x in boxed}) == 1, "\n".join(boxed)
     assert reference_width(boxed[0]) <= width
     # What each cell held reads back from its column, in order.
@@ -157,3 +157,25 @@ def test_colour_on_a_terminal_only(tmp_path) -> None:  # type: ignore[no-untyped
     assert "\x1b[" not in on_tty("--color never")
     piped = subprocess.run(base.split(), capture_output=True, text=True, env=env, timeout=60)
     assert piped.returncode == 0 and "\x1b[" not in piped.stdout and "逾期天数" in piped.stdout
+
+
+def test_ascii_mode_for_consoles_that_draw_ambiguous_characters_wide(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The legacy Windows console with a CJK font draws ─│┌, “”, ●, █ two cells wide. With
+    # GONGKAI_ASCII=1 borders and decorations are ASCII, and what remains of those characters in the
+    # plan's own text (“双减”) is counted as two cells, so every border lines up on such a console.
+    def wide_ambiguous(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+
+    env = {**os.environ, "GONGKAI_ASCII": "1", "COLUMNS": "90", "GONGKAI_STATE": str(tmp_path / "s.sqlite3")}
+    for args in (["tasks", "--section", "二"], ["status", "--by", "section"], ["tasks", "--help"]):
+        r = subprocess.run([installed_gongkai(), *args], capture_output=True, text=True, env=env, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert not any("\u2500" <= ch <= "\u259f" or ch == "●" for ch in r.stdout), args  # box, blocks
+        framed = [x for x in r.stdout.splitlines() if x and x[0] in "+|"]
+        assert framed and len({wide_ambiguous(x) for x in framed}) == 1, "\n".join(framed)
+    assert (
+        "“双减”"
+        in subprocess.run(
+            [installed_gongkai(), "show", "7"], capture_output=True, text=True, env=env, timeout=60
+        ).stdout
+    )
