@@ -179,3 +179,16 @@ def test_ascii_mode_for_consoles_that_draw_ambiguous_characters_wide(tmp_path) -
             [installed_gongkai(), "show", "7"], capture_output=True, text=True, env=env, timeout=60
         ).stdout
     )
+
+
+@pytest.mark.parametrize("columns", ["1", "8", "0", "abc"])
+def test_absurd_terminal_widths_still_print_everything(run, columns: str) -> None:  # type: ignore[no-untyped-def]
+    from .test_exports import ROWS  # parsed from the published text
+
+    for args in (("tasks", "--help"), ("show", "3")):
+        r = run(*args, env={"COLUMNS": columns})
+        assert r.exit_code == 0, r.output
+    r = run("tasks", "--section", "十", env={"COLUMNS": columns})
+    assert r.exit_code == 0, r.output
+    column = "".join(x.split("│")[3].strip() for x in r.stdout.splitlines() if x.count("│") == 6)
+    assert ROWS[49].requirement in column  # row 50, the section's only row, read down its column
