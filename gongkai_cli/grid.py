@@ -153,6 +153,22 @@ def _may_break(seg: str, ws: list[int], i: int) -> bool:
     return (ws[i] == 2 or ws[i - 1] == 2) and after not in _NO_START and before not in _NO_END
 
 
+# Control characters never reach the terminal from a cell (a plan or a note could carry an escape
+# sequence): a tab becomes a space, the rest are shown as \xNN. Newlines separate lines.
+_VISIBLE = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x0A}
+_VISIBLE[0x09] = " "
+
+
+def visible(text: str) -> str:
+    return text.translate(_VISIBLE) if not text.isprintable() else text
+
+
+def _visible(cell: Cell) -> Cell:
+    if isinstance(cell, str):
+        return visible(cell)
+    return [(visible(text), style) for text, style in cell]
+
+
 def _plain(cell: Cell) -> str:
     return cell if isinstance(cell, str) else "".join(t for t, _ in cell)
 
@@ -278,15 +294,15 @@ class Table:
         first_bold: bool = False,  # grids: the label column in bold
     ) -> None:
         self.columns = columns
-        self.title = title
-        self.caption = caption
+        self.title = visible(title)
+        self.caption = visible(caption)
         self.box = box
         self.gap = gap
         self.first_bold = first_bold
         self.rows: list[tuple[list[Cell], bool]] = []
 
     def add_row(self, *cells: Cell, end_section: bool = False) -> None:
-        self.rows.append((list(cells), end_section))
+        self.rows.append(([_visible(c) for c in cells], end_section))
 
     def end_section(self) -> None:
         if self.rows:

@@ -192,3 +192,17 @@ def test_absurd_terminal_widths_still_print_everything(run, columns: str) -> Non
     assert r.exit_code == 0, r.output
     column = "".join(x.split("│")[3].strip() for x in r.stdout.splitlines() if x.count("│") == 6)
     assert ROWS[49].requirement in column  # row 50, the section's only row, read down its column
+
+
+def test_control_characters_in_a_plan_never_reach_the_terminal(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from .test_plan import MINIMAL
+
+    plan = tmp_path / "plan.yaml"
+    hostile = "做好\\e[2J\\e]0;标题\\a甲事\\t（见附件）"  # clear screen, set window title, bell, tab
+    plan.write_text(MINIMAL.replace("requirement: 做好甲事。", f'requirement: "{hostile}"'), "utf-8")
+    for args in (("tasks",), ("show", "1"), ("tasks", "--color", "always")):
+        r = run(*args, "--plan", str(plan), env={"NO_COLOR": ""})
+        assert r.exit_code == 0, r.output
+        shown = r.stdout.replace("\x1b[0m", "").replace("\x1b[1m", "").replace("\x1b[2m", "")
+        assert "\x1b[2J" not in shown and "\x1b]0" not in shown and "\x07" not in shown and "\t" not in shown
+        assert "\\x1b[2J" in "".join(shown.split())  # shown as text, wherever it wrapped
