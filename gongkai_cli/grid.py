@@ -1,9 +1,8 @@
 """Tables for people, drawn here rather than by a rendering library.
 
-Importing a general terminal-rendering library costs more than the rest of a gongkai command put
-together (bench/README.md), and laying out a large table cell by cell through it cost ~0.7 ms a row.
-What gongkai draws is small: boxed tables and borderless grids of Chinese text. This module does it
-with the standard library only:
+Rich drew these before: importing its console cost ~45 ms of a ~100 ms command (python -X importtime,
+2026-11), and it laid out a large table at ~0.7 ms a row. What gongkai draws is small: boxed tables
+and borderless grids of Chinese text. This module does it with the standard library only:
 
 - widths in terminal cells: East Asian Wide/Fullwidth characters count 2, combining marks and
   zero-width format characters 0, everything else 1 (ambiguous-width characters such as “ and ●
@@ -12,7 +11,8 @@ with the standard library only:
   and never starts a line with closing punctuation nor ends one with opening punctuation (the
   Chinese line-breaking rule, 避头尾);
 - ANSI styles (bold, dim, red, green, yellow) only when colour is on; the text reads the same
-  without them.
+  without them;
+- control characters in the text shown as \\xNN, never sent to the terminal.
 """
 
 from __future__ import annotations
