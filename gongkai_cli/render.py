@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .grid import ASCII, Cell, Column, Table, highlight
+from .grid import emit as draw
 from .model import Event, Group, Plan, Task
 from .queries import LIGHT_LABELS, Match, Pair, StatusLine
 from .text import cn_numeral
@@ -175,8 +176,6 @@ def tasks_output(
     who: str | None = None,
 ) -> None:
     if fmt == "table":
-        from .grid import emit as draw
-
         draw([tasks_table(plan, matches, caption, who)], color=color)
         return
     if fmt in ("json", "csv", "tsv"):
@@ -463,11 +462,6 @@ def event_records(events: Sequence[Event], tz_name: str) -> list[dict[str, Any]]
     return out
 
 
-def printable(text: str) -> str:
-    """Control characters from notes are shown, never sent to the terminal."""
-    return "".join(ch if ch in "\n\t" or ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
-
-
 def log_table(records: list[dict[str, Any]]) -> Table:
     table = Table(
         [
@@ -488,8 +482,8 @@ def log_table(records: list[dict[str, Any]]) -> Table:
             str(r["task_id"]),
             r["unit"],
             r["done_on"] or "",
-            printable(r["note"] or ""),
-            printable(r["by"]),
+            r["note"] or "",  # control characters are shown as \xNN by the table itself
+            r["by"],
         )
     return table
 
