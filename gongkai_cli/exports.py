@@ -119,8 +119,13 @@ def _title(ledger: Ledger) -> str:
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what the XLSX format cannot hold
 
 
+def _shown(match: re.Match[str]) -> str:
+    """A character a format cannot hold, written as text: \\x1b."""
+    return f"\\x{ord(match.group()):02x}"
+
+
 def _cell_text(text: str) -> str:
-    return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _ILLEGAL.sub(_shown, text)
 
 
 def to_xlsx(ledger: Ledger) -> bytes:
@@ -247,8 +252,7 @@ def _ics_text(value: str) -> str:
     """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newline escaped; other
     control characters, which the format cannot hold, shown as \\xNN."""
     value = value.replace("\r\n", "\n")
-    if _ICS_CONTROL.search(value):
-        value = _ICS_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    value = _ICS_CONTROL.sub(_shown, value)
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
@@ -272,7 +276,7 @@ def _ics_line(line: str) -> bytes:
     return bytes(out)
 
 
-def ics_chunks(ledger: Ledger, reminder_days: int = 3) -> Iterator[bytes]:
+def to_ics(ledger: Ledger, reminder_days: int = 3) -> Iterator[bytes]:
     """The calendar, one VTODO at a time: a city's plan has hundreds of thousands of them.
 
     Written directly rather than through a calendar library, which cost 0.4 ms and 13 KB of
@@ -321,10 +325,6 @@ def ics_chunks(ledger: Ledger, reminder_days: int = 3) -> Iterator[bytes]:
         ]
         yield b"".join(map(_ics_line, lines))
     yield _ics_line("END:VCALENDAR")
-
-
-def to_ics(ledger: Ledger, reminder_days: int = 3) -> Iterator[bytes]:
-    return ics_chunks(ledger, reminder_days)
 
 
 # ---------------------------------------------------------------------------------------------
