@@ -404,7 +404,7 @@ class Table:
                 cell: Cell = ((text, style),)
             else:
                 cell = cells[k] if k < len(cells) else ""
-            plain = cell if isinstance(cell, str) else "".join(t for t, _ in cell)
+            plain = _plain(cell)
             full = widths[k]
             known = measured[k] if k < len(measured) else -1
             if known >= 0 and (known <= full or not col.wrap):
