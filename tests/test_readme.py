@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from .conftest import REGEN, ROOT
 
 README = ROOT / "README.md"
@@ -113,3 +115,18 @@ def test_readme_tour_commands_run_as_written(run, tmp_path: Path, monkeypatch) -
         r = run(*args)
         allowed = {0, 1} if ("--check" in args or args[:2] == ["marks", "import"]) else {0}
         assert r.exit_code in allowed, f"{command}: {r.output}"
+
+
+def test_every_shell_block_in_the_readme_is_valid_shell(tmp_path: Path) -> None:
+    # A reader pastes these into bash: `--unit 各镇(街道)` unquoted is a syntax error there.
+    import shutil
+    import subprocess
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is not installed")
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) > 5
+    for block in blocks:
+        r = subprocess.run([bash, "-n"], input=block, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, f"{block}\n{r.stderr}"
