@@ -17,10 +17,7 @@ from gongkai_cli.cli import app, build_command
 from gongkai_cli.plan import default_plan_path, load_plan
 from gongkai_cli.units import Directory
 
-ROOT = Path(__file__).resolve().parent.parent
-VENDORED_SOURCE = Path(__file__).parent / "source" / "rencheng-2023-gongkai-tasks.txt"
-SHARED_SOURCE = ROOT.parent / "shared" / "source" / "rencheng-2023-gongkai-tasks.txt"
-REGEN = os.environ.get("GONGKAI_REGEN") == "1"
+from .helpers.common import VENDORED_SOURCE
 
 
 @pytest.fixture(autouse=True)

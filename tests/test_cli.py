@@ -7,24 +7,15 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import REGEN, VENDORED_SOURCE
-from .test_fidelity import parse_source
-from .test_plan import MINIMAL
+from .helpers.common import MINIMAL, PARTS, ROWS, SECTIONS, golden, installed_gongkai, rows_naming, rows_where
 
-PARTS, SECTIONS, ROWS = parse_source(VENDORED_SOURCE.read_text(encoding="utf-8"))
-GOLDEN = Path(__file__).parent / "golden"
 REQUIRED_KEYS = {"id", "part", "section", "units", "requirement", "deadline", "deadline_text"}
-
-
-def rows_where(pred) -> list[int]:  # type: ignore[no-untyped-def]
-    return [i for i, r in enumerate(ROWS, 1) if pred(r)]
 
 
 def ids(records: list[dict]) -> list[int]:  # type: ignore[type-arg]
@@ -112,13 +103,6 @@ def test_tsv_and_markdown(run) -> None:  # type: ignore[no-untyped-def]
     r = run("tasks", "--section", "五", "--format", "md")
     lines = r.stdout.splitlines()
     assert lines[0].startswith("| 编号 |") and lines[1].startswith("|---") and len(lines) == 2 + 4
-
-
-def golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if REGEN or not path.exists():
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs; GONGKAI_REGEN=1 rewrites it"
 
 
 @pytest.mark.parametrize(
@@ -229,14 +213,6 @@ def test_colour_only_when_asked(run) -> None:  # type: ignore[no-untyped-def]
     assert "\x1b[" in r.stdout
 
 
-def installed_gongkai() -> str:
-    beside = Path(sys.executable).parent / "gongkai"
-    found = str(beside) if beside.exists() else shutil.which("gongkai")
-    if not found:
-        pytest.fail("the gongkai entry point is not installed; run pip install -e '.[test]'")
-    return found
-
-
 def test_installed_entry_point_from_another_directory(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
     r = subprocess.run(
@@ -286,8 +262,6 @@ def test_python_dash_m_runs_the_same_command_line(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=tmp_path, timeout=60,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
-    from .test_units import rows_naming  # counted in the published text
-
     expected = rows_naming("区教体局") | rows_naming("区政府各部门单位")
     assert {t["id"] for t in json.loads(r.stdout)} == expected
     version = subprocess.run(

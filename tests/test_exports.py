@@ -14,10 +14,8 @@ import pytest
 
 from gongkai_cli.queries import responsible_units
 
-from .conftest import VENDORED_SOURCE
-from .test_fidelity import parse_source
+from .helpers.common import MINIMAL, ROWS, installed_gongkai
 
-PARTS, SECTIONS, ROWS = parse_source(VENDORED_SOURCE.read_text(encoding="utf-8"))
 ARTIFACTS = Path(__file__).parent / "artifacts"
 HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(1)", "<script>alert(1)</script>"]
 
@@ -104,8 +102,6 @@ def test_ics_calendar(marked, tmp_path: Path, plan, directory) -> None:  # type:
 
 def test_ics_lines_folding_and_text_survive_a_calendar_reader(marked, tmp_path: Path, plan) -> None:  # type: ignore[no-untyped-def]
     from icalendar import Calendar
-
-    from .test_plan import MINIMAL
 
     # The shipped plan: every physical line CRLF-terminated, at most 75 octets, whole UTF-8
     # characters; unfolded, each VTODO says what the source row says.
@@ -269,8 +265,6 @@ def test_xlsx_opens_in_libreoffice_with_notes_inert(marked, tmp_path: Path) -> N
 def test_plan_text_that_looks_like_a_formula_stays_text(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from openpyxl import load_workbook
 
-    from .test_plan import MINIMAL
-
     plan = tmp_path / "plan.yaml"
     plan.write_text(MINIMAL.replace("requirement: 做好甲事。", 'requirement: "=1+1"'), "utf-8")
     path = export(run, "xlsx", tmp_path / "x.xlsx", "--plan", str(plan))
@@ -286,8 +280,6 @@ def test_plan_text_that_looks_like_a_formula_stays_text(run, tmp_path: Path) -> 
 def test_long_export_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
     """A real pseudo-terminal (util-linux `script`) for the terminal case; a pipe for the other."""
     import sys
-
-    from .test_cli import installed_gongkai
 
     script = shutil.which("script")
     if script is None:

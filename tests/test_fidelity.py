@@ -8,60 +8,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
-from dataclasses import dataclass
 
 import pytest
 
-from .conftest import SHARED_SOURCE, VENDORED_SOURCE
-
-# Rows per section, counted by hand in the published table: (一) 5, (二) 7, (三) 16, ...
-ROWS_PER_SECTION = [5, 7, 16, 6, 4, 2, 2, 5, 2, 1, 1, 2, 2, 4]
-CN = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
-
-
-def cn(text: str) -> int:
-    if text.startswith("十"):
-        return 10 + (CN[text[1]] if len(text) > 1 else 0)
-    return CN[text]
-
-
-@dataclass
-class Row:
-    part: int
-    section: int
-    units: list[str]
-    requirement: str
-    deadline_text: str
-
-
-def parse_source(text: str) -> tuple[dict[int, str], dict[int, tuple[int, str]], list[Row]]:
-    lines = text.splitlines()
-    body = lines[lines.index("完成时限") + 1 : lines.index("文件下载:")]
-    parts: dict[int, str] = {}
-    sections: dict[int, tuple[int, str]] = {}
-    rows: list[Row] = []
-    unit_lines: list[str] = []
-    content = [line.strip() for line in body if line.strip()]
-    i = 0
-    while i < len(content):
-        line = content[i]
-        if m := re.fullmatch(r"([一二三四])、(.+)", line):
-            parts[cn(m.group(1))] = m.group(2)
-        elif m := re.fullmatch(r"\(([一二三四五六七八九十]+)\)(.+)", line):
-            sections[cn(m.group(1))] = (max(parts), m.group(2))
-        elif i + 1 < len(content) and re.fullmatch(r"\d{1,2}月底前", content[i + 1]):
-            units = [u for chunk in unit_lines for u in re.split(r"[、,](?![^(]*\))", chunk)]
-            expanded: list[str] = []
-            for u in units:
-                expanded.extend(u.split("等", 1) if "等区政府" in u else [u])
-            rows.append(Row(max(parts), max(sections), expanded, line, content[i + 1]))
-            unit_lines = []
-            i += 1
-        else:
-            unit_lines.append(line)
-        i += 1
-    return parts, sections, rows
+from .helpers.common import ROWS_PER_SECTION, SHARED_SOURCE, VENDORED_SOURCE, Row, parse_source
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from gongkai_cli.grid import Column, Table, painter_for, text_width, wrap
 
-from .test_cli import installed_gongkai
+from .helpers.common import MINIMAL, ROWS, installed_gongkai
 
 CLOSING = "，。、；：！？）》」』】”’"
 OPENING = "（《「『【“‘"
@@ -183,8 +183,6 @@ def test_ascii_mode_for_consoles_that_draw_ambiguous_characters_wide(tmp_path) -
 
 @pytest.mark.parametrize("columns", ["1", "8", "0", "abc"])
 def test_absurd_terminal_widths_still_print_everything(run, columns: str) -> None:  # type: ignore[no-untyped-def]
-    from .test_exports import ROWS  # parsed from the published text
-
     for args in (("tasks", "--help"), ("show", "3")):
         r = run(*args, env={"COLUMNS": columns})
         assert r.exit_code == 0, r.output
@@ -195,8 +193,6 @@ def test_absurd_terminal_widths_still_print_everything(run, columns: str) -> Non
 
 
 def test_control_characters_in_a_plan_never_reach_the_terminal(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from .test_plan import MINIMAL
-
     plan = tmp_path / "plan.yaml"
     hostile = "做好\\e[2J\\e]0;标题\\a甲事\\t（见附件）"  # clear screen, set window title, bell, tab
     plan.write_text(MINIMAL.replace("requirement: 做好甲事。", f'requirement: "{hostile}"'), "utf-8")

@@ -11,45 +11,9 @@ import pytest
 from gongkai_cli.errors import PlanError
 from gongkai_cli.plan import check_plan, default_plan_path, load_plan, read_yaml, schema_markdown
 
+from .helpers.common import MINIMAL, write
+
 GOOD = default_plan_path().read_text(encoding="utf-8")
-
-MINIMAL = """\
-schema: 1
-plan:
-  title: 测试分解表
-  doc_number: 测试〔2024〕1号
-  issuer: 测试办公室
-  year: 2024
-parts:
-  - {number: 1, title: 第一部分}
-sections:
-  - {number: 1, part: 1, title: 第一项}
-units:
-  - {name: 区甲局, kind: department}
-  - {name: 区乙局, kind: department}
-groups:
-  - {name: 各部门, members: [区甲局, 区乙局]}
-tasks:
-  - id: 1
-    section: 1
-    units: [区甲局]
-    requirement: 做好甲事。
-    deadline_text: 6月底前
-  - id: 2
-    section: 1
-    units: [各部门]
-    requirement: 做好乙事。
-    deadline_text: 持续推进
-"""
-
-
-def write(tmp_path: Path, content: str | bytes, name: str = "plan.yaml") -> Path:
-    path = tmp_path / name
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 def test_shipped_plan_is_clean() -> None:

@@ -10,7 +10,7 @@ import pytest
 from gongkai_cli.errors import PlanError
 from gongkai_cli.plan import default_plan_path, load_plan
 
-from .test_plan import MINIMAL
+from .helpers.common import MINIMAL
 
 
 def cache_files() -> list[Path]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REGEN, ROOT
+from .helpers.common import REGEN, ROOT
 
 README = ROOT / "README.md"
 COMMANDS = [

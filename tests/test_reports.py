@@ -12,11 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import VENDORED_SOURCE
-from .test_cli import golden, installed_gongkai
-from .test_fidelity import parse_source
+from .helpers.common import PARTS, ROWS, SECTIONS, golden, installed_gongkai
 
-PARTS, SECTIONS, ROWS = parse_source(VENDORED_SOURCE.read_text(encoding="utf-8"))
 NOVEMBER = [i for i, r in enumerate(ROWS, 1) if r.deadline_text == "11月底前"]
 
 

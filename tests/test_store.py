@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from gongkai_cli.queries import responsible_units
 from gongkai_cli.store import APPLICATION_ID, default_state_path, open_store, state_path
 
-from .conftest import ROOT
+from .helpers.common import ROOT
 
 IDENTITY = "济任政办字〔2023〕24号#2023"
 

@@ -8,14 +8,7 @@ from gongkai_cli.errors import UsageError
 from gongkai_cli.model import Group, Unit
 from gongkai_cli.units import DIRECT, GROUP, POSSIBLE
 
-from .conftest import VENDORED_SOURCE
-from .test_fidelity import parse_source
-
-ROWS = parse_source(VENDORED_SOURCE.read_text(encoding="utf-8"))[2]
-
-
-def rows_naming(*names: str) -> set[int]:
-    return {i for i, r in enumerate(ROWS, 1) if set(names) & set(r.units)}
+from .helpers.common import rows_naming
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,139 @@
+"""What several test modules share: paths, the reference parser of the published text, a minimal
+plan, the installed entry point and golden files. Tests import these from here, never from each other.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+VENDORED_SOURCE = ROOT / "tests" / "source" / "rencheng-2023-gongkai-tasks.txt"
+SHARED_SOURCE = ROOT.parent / "shared" / "source" / "rencheng-2023-gongkai-tasks.txt"
+GOLDEN = ROOT / "tests" / "golden"
+REGEN = os.environ.get("GONGKAI_REGEN") == "1"
+
+
+# Rows per section, counted by hand in the published table: (一) 5, (二) 7, (三) 16, ...
+ROWS_PER_SECTION = [5, 7, 16, 6, 4, 2, 2, 5, 2, 1, 1, 2, 2, 4]
+CN = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
+
+
+def cn(text: str) -> int:
+    if text.startswith("十"):
+        return 10 + (CN[text[1]] if len(text) > 1 else 0)
+    return CN[text]
+
+
+@dataclass
+class Row:
+    part: int
+    section: int
+    units: list[str]
+    requirement: str
+    deadline_text: str
+
+
+def parse_source(text: str) -> tuple[dict[int, str], dict[int, tuple[int, str]], list[Row]]:
+    lines = text.splitlines()
+    body = lines[lines.index("完成时限") + 1 : lines.index("文件下载:")]
+    parts: dict[int, str] = {}
+    sections: dict[int, tuple[int, str]] = {}
+    rows: list[Row] = []
+    unit_lines: list[str] = []
+    content = [line.strip() for line in body if line.strip()]
+    i = 0
+    while i < len(content):
+        line = content[i]
+        if m := re.fullmatch(r"([一二三四])、(.+)", line):
+            parts[cn(m.group(1))] = m.group(2)
+        elif m := re.fullmatch(r"\(([一二三四五六七八九十]+)\)(.+)", line):
+            sections[cn(m.group(1))] = (max(parts), m.group(2))
+        elif i + 1 < len(content) and re.fullmatch(r"\d{1,2}月底前", content[i + 1]):
+            units = [u for chunk in unit_lines for u in re.split(r"[、,](?![^(]*\))", chunk)]
+            expanded: list[str] = []
+            for u in units:
+                expanded.extend(u.split("等", 1) if "等区政府" in u else [u])
+            rows.append(Row(max(parts), max(sections), expanded, line, content[i + 1]))
+            unit_lines = []
+            i += 1
+        else:
+            unit_lines.append(line)
+        i += 1
+    return parts, sections, rows
+
+
+PARTS, SECTIONS, ROWS = parse_source(VENDORED_SOURCE.read_text(encoding="utf-8"))
+
+
+def rows_where(pred) -> list[int]:  # type: ignore[no-untyped-def]
+    """1-based row numbers of the published table whose row satisfies ``pred``."""
+    return [i for i, r in enumerate(ROWS, 1) if pred(r)]
+
+
+def rows_naming(*names: str) -> set[int]:
+    return {i for i, r in enumerate(ROWS, 1) if set(names) & set(r.units)}
+
+
+MINIMAL = """\
+schema: 1
+plan:
+  title: 测试分解表
+  doc_number: 测试〔2024〕1号
+  issuer: 测试办公室
+  year: 2024
+parts:
+  - {number: 1, title: 第一部分}
+sections:
+  - {number: 1, part: 1, title: 第一项}
+units:
+  - {name: 区甲局, kind: department}
+  - {name: 区乙局, kind: department}
+groups:
+  - {name: 各部门, members: [区甲局, 区乙局]}
+tasks:
+  - id: 1
+    section: 1
+    units: [区甲局]
+    requirement: 做好甲事。
+    deadline_text: 6月底前
+  - id: 2
+    section: 1
+    units: [各部门]
+    requirement: 做好乙事。
+    deadline_text: 持续推进
+"""
+
+
+def write(tmp_path: Path, content: str | bytes, name: str = "plan.yaml") -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def installed_gongkai() -> str:
+    beside = Path(sys.executable).parent / "gongkai"
+    found = str(beside) if beside.exists() else shutil.which("gongkai")
+    if not found:
+        pytest.fail("the gongkai entry point is not installed; run pip install -e '.[test]'")
+    return found
+
+
+def golden(name: str, text: str) -> None:
+    """Compare with a golden file. A missing one fails (GONGKAI_REGEN=1 writes it, and the run says so)."""
+    path = GOLDEN / name
+    if REGEN:
+        path.write_text(text, encoding="utf-8")
+        pytest.fail(f"{name} rewritten (GONGKAI_REGEN=1); run again without it")
+    if not path.exists():
+        pytest.fail(f"golden file {name} is missing; GONGKAI_REGEN=1 writes it, then review it")
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs; GONGKAI_REGEN=1 rewrites it"
