@@ -1,3 +1,75 @@
-"""gongkai: a command-line checklist for a district's yearly 政务公开 task table."""
+"""gongkai: a command-line checklist for a district's yearly 政务公开 task table, and its library.
 
-__version__ = "0.1.0"
+    import gongkai_cli as gk
+    ws = gk.open()                                  # the plan and state the CLI would use
+    ws.tasks(unit="区教体局", due_by="11月底")        # the records `gongkai tasks -f json` prints
+    ws.mark(7, unit="区教体局", note="https://…")    # same rules and errors as `gongkai done`
+    plan = gk.load_plan("2024.yaml"); text = gk.dump_plan(plan); plan = gk.validate_plan(mapping)
+
+Errors are GongkaiError subclasses, each with the ``exit_code`` the CLI exits with. Everything is
+imported on first use: the command line imports this package on every run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import BusyError, GongkaiError, OutputError, PlanError, StateError, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .model import Plan
+    from .workspace import Workspace
+
+__version__ = "2.0.0.dev0"
+
+__all__ = [
+    "BusyError",
+    "GongkaiError",
+    "OutputError",
+    "PlanError",
+    "StateError",
+    "UsageError",
+    "__version__",
+    "dump_plan",
+    "load_plan",
+    "open",
+    "validate_plan",
+]
+
+
+def open(
+    plan: str | Path | Plan | None = None, state: str | Path | None = None, unit: str | None = None
+) -> Workspace:
+    """A Workspace over ``plan`` (a path; None: ``GONGKAI_PLAN``, else the built-in 2023 plan) and
+    ``state`` (a path; None: ``GONGKAI_STATE``, else the user data directory). ``unit`` is the
+    liaison's own unit for ``mark``/``undo`` (None: ``GONGKAI_UNIT``)."""
+    from .workspace import open_workspace
+
+    return open_workspace(plan, state, unit)
+
+
+def load_plan(path: str | Path | None = None) -> Plan:
+    """A valid plan from a YAML file (None: the built-in 2023 plan), or PlanError."""
+    from pathlib import Path
+
+    from .plan import default_plan_path
+    from .plan import load_plan as _load
+
+    return _load(default_plan_path() if path is None else Path(path))
+
+
+def dump_plan(plan: Plan) -> str:
+    """A plan as readable YAML that ``load_plan`` reads back to an equal plan."""
+    from .plan import dump_plan as _dump  # type: ignore[attr-defined]
+
+    return _dump(plan)
+
+
+def validate_plan(mapping: Any, path: str = "") -> Plan:
+    """A plan from a plain mapping (as read from YAML or built by an importer), checked by the same
+    rules as a plan file; PlanError listing every problem otherwise."""
+    from .plan import validate_plan as _validate  # type: ignore[attr-defined]
+
+    return _validate(mapping, path)

@@ -116,6 +116,19 @@ def _matches_words(plan: Plan, task: Task, words: list[str]) -> bool:
     return all(w in haystack for w in words)
 
 
+def units_text(plan: Plan, task: Task) -> str:
+    """The 责任单位 cell as the table writes it: ``区商务局、区发改局等区政府有关部门单位``."""
+    out = ""
+    for i, name in enumerate(task.units):
+        group = plan.group(name)
+        if i and group is not None and group.open:
+            out += "等"
+        elif i:
+            out += "、"
+        out += name
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Who must finish a row, and how far they are
 

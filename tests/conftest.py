@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer.testing
 from typer.testing import CliRunner
 
-from gongkai_cli.cli import app, build_command
+from gongkai_cli.cli import app
 from gongkai_cli.plan import default_plan_path, load_plan
 from gongkai_cli.units import Directory
 
@@ -33,12 +32,10 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class Run:
-    """In-process runs through the same lazily built command group as the ``gongkai`` script
-    (typer's test runner would otherwise build every command up front, as ``app()`` does)."""
+    """In-process runs of the command line through Typer's own test runner."""
 
     def __init__(self) -> None:
         self.runner = CliRunner()
-        typer.testing._get_command = build_command  # type: ignore[attr-defined]
 
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> Any:
         return self.runner.invoke(app, list(args), env=env)

@@ -1,0 +1,118 @@
+"""Options shared by many commands, declared once; values checked at the edge (bad ones are usage
+errors, exit 2) and the workspace opened from them."""
+
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from ..output import COLOR_MODES, FORMATS
+
+OPTIONS = "选项"
+ARGUMENTS = "参数"
+
+
+def choice(name: str, values: tuple[str, ...]) -> Callable[[Any], Any]:
+    """A callback accepting one of ``values`` (any case)."""
+
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return value
+        folded = value.strip().lower()
+        if folded in values:
+            return folded
+        raise typer.BadParameter(f"{value!r} 不是可选值（可选：{'、'.join(values)}）", param_hint=name)
+
+    return check
+
+
+def opt(*names: str, help: str, metavar: str = "", **kwargs: Any) -> Any:
+    """A typer.Option in the 选项 panel, without Typer's English "[default: …]"."""
+    kwargs.setdefault("show_default", False)
+    return typer.Option(*names, help=help, metavar=metavar or None, rich_help_panel=OPTIONS, **kwargs)
+
+
+PlanOpt = Annotated[
+    str | None,
+    opt(
+        "--plan",
+        help="计划文件（YAML）。默认读取环境变量 GONGKAI_PLAN，再默认为内置的 2023 年任城区分解表",
+        metavar="PATH",
+    ),
+]
+StateOpt = Annotated[
+    str | None,
+    opt(
+        "--state",
+        help="状态文件（记录完成情况的 SQLite 文件）。默认读取环境变量 GONGKAI_STATE，再默认为用户数据目录",
+        metavar="PATH",
+    ),
+]
+FormatOpt = Annotated[
+    str,
+    opt(
+        "--format",
+        "-f",
+        help="输出格式：table（表格，默认）、json、csv、tsv、md（Markdown）",
+        metavar="FORMAT",
+        callback=choice("--format", FORMATS),
+    ),
+]
+ShowFormatOpt = Annotated[
+    str,
+    opt(
+        "--format", "-f", help="输出格式：table（表格，默认）或 json", metavar="FORMAT",
+        callback=choice("--format", ("table", "json")),
+    ),
+]  # fmt: skip
+ColorOpt = Annotated[
+    str,
+    opt(
+        "--color",
+        help="颜色：auto（默认，仅在终端上着色）、always、never；也遵守 NO_COLOR 环境变量",
+        metavar="WHEN",
+        callback=choice("--color", COLOR_MODES),
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    opt("--as-of", help="按这一天计算逾期，默认为今天（Asia/Shanghai）；写法同 --due-by", metavar="DATE"),
+]
+SectionOpt = Annotated[
+    str | None, opt("--section", "-s", help="工作任务序号：五、5 或 (五)", metavar="SECTION")
+]
+UnitOpt = Annotated[
+    str | None,
+    opt("--unit", "-u", help="责任单位（简称、全称或别名均可），也可以是统称", metavar="UNIT"),
+]
+WindowOpt = Annotated[
+    str,
+    opt(
+        "--window",
+        help="“临近”的天数：截止日期在这么多天之内的算黄灯，如 7d、2w、10天（默认 7d）",
+        metavar="DAYS",
+    ),
+]
+
+
+def workspace(plan: str | None, state: str | None = None) -> Any:
+    from ..workspace import open_workspace
+
+    return open_workspace(plan, state)
+
+
+def say(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def summarise(pairs: list[tuple[int, str]], limit: int = 8) -> str:
+    """``任务 7：区教体局；任务 30：区政府办公室、区发改局……（共 28 个单位）``."""
+    by_task: dict[int, list[str]] = {}
+    for task_id, unit in pairs:
+        by_task.setdefault(task_id, []).append(unit)
+    parts = []
+    for task_id, names in by_task.items():
+        shown = "、".join(names[:limit]) + (f"……（共 {len(names)} 个单位）" if len(names) > limit else "")
+        parts.append(f"任务 {task_id}：{shown}")
+    return "；".join(parts)

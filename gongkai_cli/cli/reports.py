@@ -1,0 +1,133 @@
+"""Reports before a meeting: status, overdue, due."""
+
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import EXIT_FOUND
+from ..output import View, render
+from .app import GongkaiCommand
+from .options import (
+    AsOfOpt,
+    ColorOpt,
+    FormatOpt,
+    PlanOpt,
+    SectionOpt,
+    StateOpt,
+    UnitOpt,
+    WindowOpt,
+    choice,
+    opt,
+    say,
+    workspace,
+)
+
+app = typer.Typer()
+
+DETAIL_LIMIT = 200  # a report longer than this is shown per unit unless one unit is asked for
+
+
+@app.command(cls=GongkaiCommand)
+def status(
+    by: Annotated[
+        str,
+        opt(
+            "--by",
+            help="按什么汇总：unit（单位，默认）、section（工作任务）、part（部分）",
+            metavar="WHAT",
+            callback=choice("--by", ("unit", "section", "part")),
+        ),
+    ] = "unit",
+    unit: UnitOpt = None,
+    as_of: AsOfOpt = None,
+    window: WindowOpt = "7d",
+    fmt: FormatOpt = "table",
+    color: ColorOpt = "auto",
+    plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
+) -> None:
+    """完成情况汇总：各单位（或工作任务、部分）的完成、逾期、进度条和红黄绿灯，最差的在上。
+
+    示例：gongkai status --by section --as-of 2023-12-01
+    """
+    ws = workspace(plan_file, state_file)
+    records = ws.status(by, as_of, unit, window)
+    if fmt == "table" and not records:
+        say("没有可以汇总的任务。")
+        return
+    day = ws.date(as_of, ws.today)
+    caption = f"截至 {day.isoformat()}；红灯：有逾期；黄灯：{_days(window)} 天内到期；绿灯：正常"
+    render(View("status", records, caption=caption, by=by), fmt, color)
+
+
+def _days(text: str) -> int:
+    from ..dates import parse_duration
+
+    return parse_duration(text)
+
+
+@app.command(cls=GongkaiCommand)
+def overdue(
+    unit: UnitOpt = None,
+    section: SectionOpt = None,
+    as_of: AsOfOpt = None,
+    check: Annotated[bool, opt("--check", help="有逾期时退出码为 1，没有时为 0（供脚本判断）")] = False,
+    fmt: FormatOpt = "table",
+    color: ColorOpt = "auto",
+    plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
+) -> None:
+    """逾期未完成的任务：每个（任务，责任单位）一行，统称展开到成员单位，附逾期天数。
+
+    示例：gongkai overdue --as-of 2023-12-01 --format json
+    """
+    ws = workspace(plan_file, state_file)
+    records = ws.overdue(as_of, unit, section)
+    title = f"截至 {ws.date(as_of, ws.today).isoformat()} 逾期未完成"
+    _pairs_output(records, fmt, color, "days_overdue", title, unit is not None)
+    if check and records:
+        raise typer.Exit(EXIT_FOUND)
+
+
+@app.command(cls=GongkaiCommand)
+def due(
+    within: Annotated[
+        str, opt("--within", help="多少天之内到期：7d（默认）、2w、10天", metavar="DAYS")
+    ] = "7d",
+    unit: UnitOpt = None,
+    section: SectionOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    color: ColorOpt = "auto",
+    plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
+) -> None:
+    """即将到期、尚未完成的任务：截止日期在若干天之内，每个（任务，责任单位）一行。
+
+    示例：gongkai due --within 2w --unit 区教体局
+    """
+    ws = workspace(plan_file, state_file)
+    records = ws.due(within, as_of, unit, section)
+    title = f"{ws.date(as_of, ws.today).isoformat()} 起 {_days(within)} 天内到期、尚未完成"
+    _pairs_output(records, fmt, color, "days_left", title, unit is not None)
+
+
+def _pairs_output(
+    records: list[dict[str, Any]], fmt: str, color: str, days_key: str, title: str, one_unit: bool
+) -> None:
+    if fmt != "table":
+        render(View("pairs", records, days_key=days_key), fmt)
+        return
+    if not records:
+        say(f"{title}的任务：没有。")
+        return
+    caption = f"共 {len(records)} 项，涉及 {len({r['unit'] for r in records})} 个单位"
+    if one_unit or len(records) <= DETAIL_LIMIT:
+        render(View("pairs", records, f"{title}的任务", caption, days_key=days_key), fmt, color)
+        return
+    digest = View("pairs", records, f"{title}的任务（按单位汇总）", caption, days_key=days_key, digest=True)
+    render(digest, fmt, color)
+    say(
+        f"共 {len(records)} 项，超过 {DETAIL_LIMIT} 项时按单位汇总；"
+        "加 --unit 看某单位的明细，或用 --format csv 导出全部。"
+    )

@@ -1,0 +1,114 @@
+"""Commands that read the plan: tasks, show, units."""
+
+from typing import Annotated
+
+import typer
+
+from ..output import View, render
+from ..workspace import TaskList
+from .app import GongkaiCommand
+from .options import (
+    ARGUMENTS,
+    AsOfOpt,
+    ColorOpt,
+    FormatOpt,
+    PlanOpt,
+    SectionOpt,
+    ShowFormatOpt,
+    StateOpt,
+    UnitOpt,
+    choice,
+    opt,
+    say,
+    workspace,
+)
+
+app = typer.Typer()
+
+
+@app.command(cls=GongkaiCommand)
+def tasks(
+    unit: UnitOpt = None,
+    possible: Annotated[
+        bool, opt("--possible", help="同时列出可能相关的任务（如“等区政府有关部门单位”这类开放式表述）")
+    ] = False,
+    section: SectionOpt = None,
+    part: Annotated[str | None, opt("--part", "-p", help="部分序号：三 或 3", metavar="PART")] = None,
+    due_by: Annotated[
+        str | None,
+        opt("--due-by", help="截止日期不晚于该日，如 2023-11-30、11月底、today、+7d", metavar="DATE"),
+    ] = None,
+    search: Annotated[
+        str | None,
+        opt("--search", "-q", help="在具体要求和标题中查找（多个词用空格隔开，须全部出现）", metavar="TEXT"),
+    ] = None,
+    status: Annotated[
+        str | None,
+        opt(
+            "--status",
+            help="完成情况：open（未开始）、partial（部分完成）、done（已完成）、overdue（逾期）；"
+            "与 --unit 同用时指该单位自己的部分",
+            metavar="STATUS",
+            callback=choice("--status", ("open", "partial", "done", "overdue")),
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    color: ColorOpt = "auto",
+    plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
+) -> None:
+    """列出分解表中的任务，可按单位、工作任务、部分、截止日期和关键词筛选。
+
+    示例：gongkai tasks --unit 区教体局 --due-by 11月底 --format json
+    """
+    ws = workspace(plan_file, state_file)
+    found = ws.select(unit, section, part, due_by, search, status, as_of, possible)
+    if fmt != "table":
+        render(View("tasks", found.records), fmt)
+    elif found.records:
+        render(View("tasks", found.records, ws.plan.meta.title, _caption(found), found.who), fmt, color)
+    else:
+        say("没有符合条件的任务。")
+    if found.hidden and fmt == "table":
+        say(f"另有 {found.hidden} 项可能相关（开放式表述），加 --possible 一并列出。")
+
+
+def _caption(found: TaskList) -> str:
+    parts = [f"共 {len(found.records)} 项"]
+    if found.who is not None:
+        parts.append(f"单位：{found.who}")
+    if found.due_by is not None:
+        parts.append(f"截止不晚于 {found.due_by.isoformat()}")
+    if found.search:
+        parts.append(f"关键词：{found.search}")
+    if found.status:
+        parts.append(f"完成情况：{found.status}")
+    parts.append(f"截至 {found.as_of.isoformat()}")
+    return "；".join(parts)
+
+
+@app.command(cls=GongkaiCommand)
+def show(
+    task_id: Annotated[
+        str, typer.Argument(help="任务编号", metavar="ID", show_default=False, rich_help_panel=ARGUMENTS)
+    ],
+    fmt: ShowFormatOpt = "table",
+    color: ColorOpt = "auto",
+    plan_file: PlanOpt = None,
+) -> None:
+    """显示一项任务的全部内容，以及其中的统称各包括哪些单位。
+
+    示例：gongkai show 29
+    """
+    record = workspace(plan_file).show(task_id)
+    render(View("show", record), fmt, color)
+
+
+@app.command(cls=GongkaiCommand)
+def units(fmt: FormatOpt = "table", color: ColorOpt = "auto", plan_file: PlanOpt = None) -> None:
+    """列出单位名录：每个单位的类别、别名、所属统称，以及各统称的成员。
+
+    示例：gongkai units --format json
+    """
+    render(View("units", workspace(plan_file).units()), fmt, color)

@@ -1,0 +1,46 @@
+"""The one place for framework hooks that no public API offers, each with its reason.
+
+tests/test_compat.py fails when Typer changes under any of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def click_exceptions() -> Any:
+    """The click exception classes Typer raises for bad command lines (NoSuchOption,
+    MissingParameter, BadParameter, BadOptionUsage, UsageError, NoArgsIsHelpError).
+
+    Why: gongkai prints one line of Chinese on stderr for a bad command line instead of Typer's
+    English panel, so it must recognise these; Typer re-exports only BadParameter, and since 0.26
+    it vendors click as ``typer._click`` rather than depending on click."""
+    from typer._click import exceptions
+
+    return exceptions
+
+
+def fold_help_text() -> None:
+    """Make the help texts Typer builds fold at the panel's edge instead of being cut with "…".
+
+    Why: Rich wraps at spaces, and a Chinese sentence has none, so Typer's help panels crop every
+    Chinese help text longer than its column. Typer builds each text in ``rich_utils._make_rich_text``
+    and offers no way to change how it wraps; this wraps that function so that each Text it makes
+    is folded by gongkai's own line breaking (the Chinese rule, as in the tables). Every caller puts
+    the result in a Rich layout (Columns, Group, Align, a table cell), where any renderable works.
+    Called only when help is drawn."""
+    from rich.text import Text
+    from typer import rich_utils
+
+    from .output.table import Folded
+
+    original = rich_utils._make_rich_text
+    if getattr(original, "_gongkai_folds", False):
+        return
+
+    def make_rich_text(*, text: str, style: str = "", markup_mode: Any) -> Any:
+        out = original(text=text, style=style, markup_mode=markup_mode)
+        return Folded(out) if isinstance(out, Text) else out
+
+    make_rich_text._gongkai_folds = True  # type: ignore[attr-defined]
+    rich_utils._make_rich_text = make_rich_text

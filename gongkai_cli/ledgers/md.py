@@ -1,0 +1,55 @@
+"""The Markdown report: progress by part, overdue items, progress by unit."""
+
+from __future__ import annotations
+
+import io
+
+from ..queries import LIGHT_LABELS, overdue_pairs
+from . import Ledger, title_of, wanted
+
+
+def _md(text: object) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+
+
+def to_markdown(ledger: Ledger) -> bytes:
+    out = io.StringIO()
+    meta = ledger.plan.meta
+    rows = ledger.rows
+    done = sum(1 for r in rows if r.status == "done")
+    late = sum(1 for r in rows if r.overdue)
+    out.write(f"# {_md(title_of(ledger))}\n\n")
+    out.write(f"{_md(meta.doc_number)}　截至 {ledger.as_of.isoformat()}：共 {len(rows)} 项，")
+    out.write(f"已完成 {done} 项，逾期未完成 {late} 项。\n\n")
+    out.write(
+        "## 各部分进度\n\n| 部分 | 任务 | 已完成 | 逾期 | 完成率 | 状态 |\n|---|---:|---:|---:|---:|---|\n"
+    )
+    for line in ledger.part_lines():
+        out.write(
+            f"| {_md(line.label)} | {line.rows} | {line.done} | {line.overdue} | {line.ratio:.0%} "
+            f"| {LIGHT_LABELS[line.light]} |\n"
+        )
+    pairs = [
+        p
+        for p in overdue_pairs(ledger.plan, ledger.directory, set(ledger.marks), ledger.as_of)
+        if wanted(ledger, p.unit)
+    ]
+    out.write("\n## 逾期未完成\n\n")
+    if pairs:
+        out.write("| 单位 | 编号 | 具体要求 | 完成时限 | 逾期天数 |\n|---|---:|---|---|---:|\n")
+        for p in pairs:
+            out.write(
+                f"| {_md(p.unit)} | {p.task.id} | {_md(p.task.requirement)} "
+                f"| {_md(p.task.deadline.text)} | {p.days} |\n"
+            )
+    else:
+        out.write("没有。\n")
+    out.write(
+        "\n## 各单位进度\n\n| 单位 | 任务 | 已完成 | 逾期 | 完成率 | 状态 |\n|---|---:|---:|---:|---:|---|\n"
+    )
+    for line in ledger.units_lines():
+        out.write(
+            f"| {_md(line.label)} | {line.rows} | {line.done} | {line.overdue} | {line.ratio:.0%} "
+            f"| {LIGHT_LABELS[line.light]} |\n"
+        )
+    return out.getvalue().encode("utf-8")

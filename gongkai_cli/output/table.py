@@ -1,0 +1,555 @@
+"""Tables for people, drawn by Rich from the records a command returns.
+
+Rich lays the tables out and draws them; two things are done here before text reaches it:
+
+- every text is made inert (``inert``): control characters, bidirectional overrides and line or
+  paragraph separators from a plan or a note are shown as ``\\xNN``/``\\uNNNN``, never sent to the
+  terminal, and text is always ``rich.text.Text``, never parsed as markup;
+- cell text is folded by the Chinese line-breaking rule (避头尾: no line starts with ，。、）」 and the
+  like, none ends with （「“), which Rich's wrapping (at spaces, folding anything else anywhere) does
+  not know. ``Folded`` is a renderable: Rich measures it, gives it its column's width, and it
+  yields the lines.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich import box
+from rich.cells import cell_len, get_character_cell_size
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.table import Column, Table
+from rich.text import Text
+
+from ..text import cn_numeral
+
+# GONGKAI_ASCII=1: for consoles that draw box-drawing characters, ● and █ two cells wide (the legacy
+# Windows console with a CJK font): Rich's ASCII box, and ASCII bar and lights.
+ASCII = os.environ.get("GONGKAI_ASCII", "") not in ("", "0")
+BOX = box.ASCII if ASCII else box.SQUARE
+MIN_WIDTH = 40  # narrower COLUMNS values (1, 0, junk) are taken as this
+
+# ---------------------------------------------------------------------------------------------
+# Text that cannot act on the terminal
+
+_SHOWN = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x0A}
+_SHOWN[0x09] = " "
+for _c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029, 0x200E, 0x200F, 0x061C):
+    _SHOWN[_c] = f"\\u{_c:04x}"
+
+
+def inert(text: str) -> str:
+    """``text`` with everything a terminal would act on shown as an escape (newlines kept)."""
+    return text if text.isprintable() else text.translate(_SHOWN)
+
+
+def plain(text: str, style: str = "") -> Text:
+    return Text(inert(text), style=style)
+
+
+# ---------------------------------------------------------------------------------------------
+# Folding by the Chinese line-breaking rule
+
+_NO_START = frozenset("，。、；：！？）》」』】〕〉”’…—·,.;:!?)]}%")
+_NO_END = frozenset("（《「『【〔〈“‘([{")
+_ASCII_RUN = re.compile(r"[\x21-\x7e]+")
+
+
+def _width(ch: str) -> int:
+    return 1 if ch < "\u0300" and ch >= " " else get_character_cell_size(ch)
+
+
+def wrap(text: str, width: int) -> list[tuple[int, int]]:
+    """Lines of ``text`` no wider than ``width`` cells, as (start, end) slices; newlines kept,
+    spaces at a break dropped, a word longer than the line folded at the edge."""
+    width = max(width, 1)
+    out: list[tuple[int, int]] = []
+    start = 0
+    for para in text.split("\n"):
+        end = start + len(para)
+        if cell_len(para) <= width:
+            out.append((start, end))
+        else:
+            out.extend((a + start, b + start) for a, b in _wrap_paragraph(para, width))
+        start = end + 1
+    return out
+
+
+def _wrap_paragraph(seg: str, width: int) -> list[tuple[int, int]]:
+    ws = [_width(ch) for ch in seg]
+    n = len(seg)
+    lines: list[tuple[int, int]] = []
+    ls = 0
+    while True:
+        used, e = 0, ls
+        while e < n and used + ws[e] <= width:
+            used += ws[e]
+            e += 1
+        while e < n and seg[e] == " ":  # spaces may hang past the edge: dropped at the break
+            e += 1
+        if e >= n:
+            break
+        cut = e
+        while cut > ls and not _may_break(seg, ws, cut):
+            cut -= 1
+        if cut == ls:  # no allowed break on this line: fold at the edge
+            cut = max(e, ls + 1)
+        stop = cut
+        while stop > ls and seg[stop - 1] == " ":
+            stop -= 1
+        lines.append((ls, stop))
+        while cut < n and seg[cut] == " ":
+            cut += 1
+        ls = cut
+    stop = n
+    while stop > ls and seg[stop - 1] == " ":
+        stop -= 1
+    if stop > ls or not lines:
+        lines.append((ls, stop))
+    return lines
+
+
+def _may_break(seg: str, ws: list[int], i: int) -> bool:
+    """May a line end before seg[i]? After a space, or next to a wide character, unless that
+    starts a line with closing punctuation or ends one with opening punctuation."""
+    after, before = seg[i], seg[i - 1]
+    if after == " ":
+        return False
+    if before == " ":
+        return True
+    return (ws[i] == 2 or ws[i - 1] == 2) and after not in _NO_START and before not in _NO_END
+
+
+class Folded:
+    """A cell's text, folded to whatever width Rich gives its column."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        plain_text = self.text.plain
+        widest = max((cell_len(line) for line in plain_text.split("\n")), default=0)
+        # The narrowest sensible width: a run of ASCII (a date, a number, a link) kept whole, else
+        # two wide characters (one with its punctuation).
+        runs = [len(m) for m in _ASCII_RUN.findall(plain_text)]
+        narrowest = max([*runs, 4 if not plain_text.isascii() else 1])
+        return Measurement(min(narrowest, widest), widest).with_maximum(options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        text = self.text
+        for start, end in wrap(text.plain, options.max_width):
+            line = text[start:end]
+            line.no_wrap = True
+            line.overflow = "fold"
+            yield line
+
+
+Cell = str | Text | Sequence[tuple[str, str]]
+
+
+def cell(value: Cell) -> RenderableType:
+    """Plain text, a Text, or (text, style) spans -> a folded, inert cell."""
+    if isinstance(value, Text):
+        return Folded(value)
+    if isinstance(value, str):
+        return Folded(plain(value))
+    text = Text()
+    for piece, style in value:
+        text.append(inert(piece), style=style or None)
+    return Folded(text)
+
+
+def highlight(text: str, words: Iterable[str], style: str) -> Text:
+    """``text`` with every occurrence of each word in ``style``."""
+    out = plain(text)
+    for word in words:
+        if word:
+            out.highlight_words([inert(word)], style=style)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Consoles
+
+
+def terminal_width(stream: Any) -> int:
+    """COLUMNS when set (scripts and tests set it), else the terminal's width, else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.strip().isdigit():
+        return max(int(columns), MIN_WIDTH)
+    try:
+        if stream.isatty():
+            return max(shutil.get_terminal_size().columns, MIN_WIDTH)
+    except (AttributeError, ValueError, OSError):
+        pass
+    return 80
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """The reader went away (`gongkai tasks | head`): stop quietly with exit 0, as the machine
+        formats do (Rich's own choice is exit 1)."""
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(0)
+
+
+def console_for(color: str = "auto", stderr: bool = False) -> Console:
+    """``--color auto|always|never``: styles on a terminal only, unless forced; NO_COLOR (read by
+    Rich) keeps bold and drops colours."""
+    stream = sys.stderr if stderr else sys.stdout
+    kwargs: dict[str, Any] = {"file": stream, "width": terminal_width(stream), "highlight": False}
+    if color == "never":
+        kwargs["color_system"] = None
+    elif color == "always":
+        kwargs.update(force_terminal=True, color_system="standard")
+    return _Console(**kwargs, emoji=False, markup=False, soft_wrap=False)
+
+
+def draw(renderables: Sequence[RenderableType], color: str = "auto") -> None:
+    """Print tables one after another, a blank line between them."""
+    console = console_for(color)
+    for i, renderable in enumerate(renderables):
+        if i:
+            console.print()
+        if isinstance(renderable, Table):
+            _share_width(console, renderable)
+        console.print(renderable)
+
+
+FLEX_MIN = 10  # cells a column with a ratio needs to be worth sharing out the width
+
+
+def _share_width(console: Console, table: Table) -> None:
+    """Share the terminal's width out by the columns' ratios (the requirement column wider than
+    the units column) when the other columns leave room; otherwise leave it to Rich, which narrows
+    the widest columns first. Rich applies ratios only to an expanded table, and an expanded table
+    gives its other columns their whole natural width even when that starves the ratio columns."""
+    flexible = [c for c in table.columns if c.ratio]
+    if not flexible:
+        return
+    options = console.options
+    fixed = 0
+    for column in table.columns:
+        if not column.ratio:
+            cells = [column.header, *column.cells]
+            fixed += max((Measurement.get(console, options, c).maximum for c in cells), default=0)
+    edges = len(table.columns) + 1 + 2 * len(table.columns)  # borders and one space each side
+    table.expand = console.width >= edges + fixed + FLEX_MIN * len(flexible)
+
+
+def new_table(*columns: Column, title: str = "", caption: str = "", header: bool = True) -> Table:
+    return Table(
+        *columns,
+        title=plain(title, "bold") if title else None,
+        caption=plain(caption, "dim") if caption else None,
+        box=BOX,
+        show_header=header,
+        title_style="bold",
+        caption_style="dim",
+        caption_justify="left",
+        header_style="bold",
+    )
+
+
+def col(header: str, *, right: bool = False, ratio: int | None = None) -> Column:
+    return Column(Folded(plain(header)), justify="right" if right else "left", overflow="fold", ratio=ratio)
+
+
+# ---------------------------------------------------------------------------------------------
+# tasks
+
+
+def deadline_text(record: dict[str, Any]) -> str:
+    return f"{record['deadline_text']}\n{record['deadline'] or '无截止日期'}"
+
+
+def _units_cell(record: dict[str, Any], who: str | None) -> Text:
+    """The 责任单位 cell; with --unit, the name that brought the row is bold, and how it came is said."""
+    text = record.get("units_text") or "、".join(record["units"])
+    relation = record.get("relation")
+    if relation is None:
+        return plain(text)
+    out = highlight(
+        text, [w for w in (who if relation == "direct" else None, record.get("via")) if w], "bold"
+    )
+    if record.get("via"):
+        note = "经由统称" if relation == "group" else "可能相关，开放式表述"
+        out.append(f"\n（{note}）", style="dim")
+    return out
+
+
+def _progress_cell(record: dict[str, Any]) -> Text:
+    """The asked unit's own part, the row's ``3/44``, and ``逾期`` in red."""
+    out = Text()
+    responsible = record.get("responsible") or []
+    done = record.get("done_units") or []
+    whole = f"{len(done)}/{len(responsible)}" if len(responsible) > 1 else ""
+    own = record.get("unit_done")
+    if own is not None:
+        out.append("已完成" if own else "未完成", style="green" if own else None)
+        if whole:
+            out.append(f"\n全行 {whole}", style="dim")
+    elif record.get("status") == "done":
+        out.append("已完成", style="green")
+    else:
+        out.append(whole or "未完成")
+    if record.get("overdue"):
+        out.append("\n逾期", style="bold red")
+    return out
+
+
+def tasks_table(records: Sequence[dict[str, Any]], title: str, caption: str, who: str | None) -> Table:
+    """The rows as the official table lays them out: a heading row for each 工作任务, then its rows."""
+    table = new_table(
+        col("编号", right=True),
+        col("责任单位", ratio=2),
+        col("具体要求", ratio=5),
+        col("完成时限"),
+        col("进度"),
+        title=title,
+        caption=caption,
+    )
+    previous = None
+    for r in records:
+        if r["section"] != previous:
+            if previous is not None:
+                table.rows[-1].end_section = True
+            heading = plain(f"{r['section_label']}{r['section_title']}", "bold")
+            table.add_row("", "", cell(heading), "", "")
+            previous = r["section"]
+        table.add_row(
+            cell(str(r["id"])),
+            cell(_units_cell(r, who)),
+            cell(r["requirement"]),
+            cell(deadline_text(r)),
+            cell(_progress_cell(r)),
+        )
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# show
+
+
+def group_summary(group: dict[str, Any]) -> str:
+    if group.get("open"):
+        where = "、".join(group.get("within") or []) or "—"
+        return f"开放式表述，不确定分配给具体单位；{where} 的成员可能相关"
+    members = group.get("members") or []
+    if not members:
+        return "成员未知（名录中没有名单），按一个单位计"
+    return f"共{len(members)}个单位：" + "、".join(members)
+
+
+def _grid(rows: Iterable[tuple[str, Cell]]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for key, value in rows:
+        grid.add_row(plain(key), cell(value))
+    return grid
+
+
+def show_panel(record: dict[str, Any]) -> Table:
+    date = record["deadline"] or "无截止日期"
+    rows: list[tuple[str, Cell]] = [
+        ("编号", str(record["id"])),
+        ("部分", f"{cn_numeral(record['part'])}、{record['part_title']}"),
+        ("工作任务", f"{record['section_label']}{record['section_title']}"),
+        ("责任单位", record["units_text"]),
+        ("具体要求", record["requirement"]),
+        ("完成时限", f"{record['deadline_text']}（{date}）"),
+    ]
+    rows += [("统称", f"{g['name']}：{group_summary(g)}") for g in record["expanded"] if g["group"]]
+    return _grid(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# units
+
+
+def units_tables(records: dict[str, Any]) -> list[Table]:
+    units = new_table(
+        col("名称", ratio=2),
+        col("类别", ratio=2),
+        col("别名", ratio=3),
+        col("所属统称", ratio=2),
+        col("点名任务", right=True),
+        col("备注", ratio=3),
+        title="单位名录",
+    )
+    for u in records["units"]:
+        units.add_row(
+            cell(u["name"]),
+            cell(u["kind_label"]),
+            cell("、".join(u["aliases"])),
+            cell("、".join(u["groups"])),
+            cell(str(u["direct_tasks"])),
+            cell(u["note"] or ""),
+        )
+    groups = new_table(
+        col("统称"), col("点名任务", right=True), col("成员", ratio=3), col("说明", ratio=2), title="统称"
+    )
+    for g in records["groups"]:
+        groups.add_row(
+            cell(g["name"]), cell(str(g["direct_tasks"])), cell(group_summary(g)), cell(g["note"] or "")
+        )
+    return [units, groups]
+
+
+# ---------------------------------------------------------------------------------------------
+# log
+
+ACTION_LABELS = {"done": "标记完成", "undo": "撤销"}
+
+
+def log_table(records: Sequence[dict[str, Any]]) -> Table:
+    table = new_table(
+        col("时间"),
+        col("操作"),
+        col("编号", right=True),
+        col("单位", ratio=2),
+        col("完成日期"),
+        col("备注", ratio=3),
+        col("操作人", ratio=1),
+        title="完成情况历史",
+    )
+    for r in records:
+        table.add_row(
+            cell(r["at_local"][:16]),
+            cell(
+                ACTION_LABELS.get(r["action"], r["action"]) + ("（导入）" if r["source"] == "import" else "")
+            ),
+            cell(str(r["task_id"])),
+            cell(r["unit"]),
+            cell(r["done_on"] or ""),
+            cell(r["note"] or ""),
+            cell(r["by"]),
+        )
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# status, overdue, due
+
+LIGHT_LABELS = {"red": "逾期", "yellow": "临近", "green": "正常"}
+LIGHT_STYLES = {"red": "bold red", "yellow": "bold yellow", "green": "green"}
+
+
+def progress_bar(ratio: float, width: int = 8) -> str:
+    """A bar that reads without colour: ``███░░░░░  40%`` (full only when everything is done)."""
+    filled = min(width, int(ratio * width))
+    full, empty = ("#", "-") if ASCII else ("█", "░")
+    return full * filled + empty * (width - filled) + f" {int(ratio * 100):>3d}%"
+
+
+def status_table(records: Sequence[dict[str, Any]], by: str, caption: str) -> Table:
+    title = {"unit": "各单位完成情况", "section": "各项工作任务完成情况", "part": "各部分完成情况"}[by]
+    numbers = ("任务", "完成", *(("部分",) if by != "unit" else ()), "未完", "逾期", "临近")
+    table = new_table(
+        col("状态"),
+        col({"unit": "单位", "section": "工作任务", "part": "部分"}[by], ratio=1),
+        *(col(h, right=True) for h in numbers),
+        col("进度"),
+        title=title,
+        caption=caption,
+    )
+    dot = "*" if ASCII else "●"
+    for s in records:
+        cells: list[Cell] = [
+            [(f"{dot} {LIGHT_LABELS[s['light']]}", LIGHT_STYLES[s["light"]])],
+            s["label"],
+            str(s["rows"]),
+            str(s["done"]),
+        ]
+        if by != "unit":
+            cells.append(str(s["partial"]))
+        cells += [
+            str(s["open"]),
+            [(str(s["overdue"]), "bold red" if s["overdue"] else "")],
+            [(str(s["due_soon"]), "yellow" if s["due_soon"] else "")],
+            progress_bar(s["progress"]),
+        ]
+        table.add_row(*map(cell, cells))
+    return table
+
+
+def pairs_table(records: Sequence[dict[str, Any]], title: str, days_key: str, caption: str) -> Table:
+    """One line per (row, unit), grouped by unit as a coordinator reads it out at a meeting."""
+    header = "逾期天数" if days_key == "days_overdue" else "剩余天数"
+    table = new_table(
+        col("单位", ratio=2),
+        col("编号", right=True),
+        col("具体要求", ratio=6),
+        col("完成时限"),
+        col(header, right=True),
+        title=title,
+        caption=caption,
+    )
+    days_style = "bold red" if days_key == "days_overdue" else "yellow"
+    for i, p in enumerate(records):
+        first = i == 0 or records[i - 1]["unit"] != p["unit"]
+        last = i + 1 == len(records) or records[i + 1]["unit"] != p["unit"]
+        requirement: Cell = p["requirement"]
+        if p["via"]:
+            requirement = [(p["requirement"], ""), (f"\n（经由统称：{p['via']}）", "dim")]
+        table.add_row(
+            cell(p["unit"] if first else ""),
+            cell(str(p["id"])),
+            cell(requirement),
+            cell(deadline_text(p)),
+            cell([(str(p[days_key]), days_style)]),
+            end_section=last,
+        )
+    return table
+
+
+def pairs_digest_table(records: Sequence[dict[str, Any]], title: str, days_key: str, caption: str) -> Table:
+    """One line per unit, for reports too long to read row by row: how many, which, the worst."""
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for p in records:
+        by_unit.setdefault(p["unit"], []).append(p)
+    overdue = days_key == "days_overdue"
+    table = new_table(
+        col("单位", ratio=2),
+        col("项数", right=True),
+        col("编号", ratio=5),
+        col("最多逾期天数" if overdue else "最少剩余天数", right=True),
+        title=title,
+        caption=caption,
+    )
+    for unit, items in sorted(by_unit.items(), key=lambda kv: -len(kv[1])):
+        ids = [str(p["id"]) for p in items]
+        shown = ", ".join(ids[:40]) + (f" ……等 {len(ids)} 项" if len(ids) > 40 else "")
+        days = [p[days_key] for p in items]
+        table.add_row(
+            cell(unit), cell(str(len(items))), cell(shown), cell(str(max(days) if overdue else min(days)))
+        )
+    return table
+
+
+def tables_for(view: Any) -> list[RenderableType]:
+    """The table (or tables) drawing one View."""
+    kind, records = view.kind, view.records
+    if kind == "tasks":
+        return [tasks_table(records, view.title, view.caption, view.who)]
+    if kind == "show":
+        return [show_panel(records)]
+    if kind == "units":
+        return list(units_tables(records))
+    if kind == "log":
+        return [log_table(records)]
+    if kind == "status":
+        return [status_table(records, view.by, view.caption)]
+    if kind == "pairs":
+        make = pairs_digest_table if view.digest else pairs_table
+        return [make(records, view.title, view.days_key, view.caption)]
+    raise ValueError(kind)

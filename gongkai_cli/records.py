@@ -1,0 +1,173 @@
+"""Records: the plain dicts every command returns and ``-f json`` prints, built from the model.
+
+The same dicts serve the library API (``Workspace`` methods return them), the machine formats and
+the Rich tables. Keys are only ever added.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from .model import Event, Group, Mark, Plan, Task
+from .queries import Match, Pair, StatusLine, units_text
+from .units import Directory, derived_aliases
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def task_record(plan: Plan, match: Match) -> dict[str, Any]:
+    task = match.task
+    section = plan.section(task.section)
+    prog = match.progress
+    return {
+        "id": task.id,
+        "part": task.part,
+        "part_title": plan.part(task.part).title,
+        "section": task.section,
+        "section_label": section.label,
+        "section_title": section.title,
+        "units": list(task.units),
+        "requirement": task.requirement,
+        "deadline": _iso(task.deadline.date),
+        "deadline_text": task.deadline.text,
+        "relation": match.relation.kind if match.relation else None,
+        "via": match.relation.via if match.relation else None,
+        "status": prog.status if prog else None,
+        "overdue": match.overdue,
+        "unit_done": match.own_done,
+        "responsible": list(prog.expected) if prog else None,
+        "done_units": list(prog.done) if prog else None,
+        "pending_units": list(prog.pending) if prog else None,
+        "units_text": units_text(plan, task),
+    }
+
+
+def expansion_record(directory: Directory, name: str, group: Group | None) -> dict[str, Any]:
+    if group is None:
+        unit = directory.units[name]
+        return {"name": name, "kind": unit.kind, "group": False, "open": False, "members": None}
+    return {
+        "name": name,
+        "kind": "group",
+        "group": True,
+        "open": group.open,
+        "members": list(group.members),
+        "within": list(group.within),
+        "note": group.note or None,
+    }
+
+
+def show_record(plan: Plan, directory: Directory, task: Task) -> dict[str, Any]:
+    record = task_record(plan, Match(task, None))
+    record["expanded"] = [expansion_record(directory, n, g) for n, g in directory.expand(task)]
+    return record
+
+
+def unit_records(plan: Plan, directory: Directory) -> dict[str, Any]:
+    direct: dict[str, int] = {}
+    for task in plan.tasks:
+        for name in task.units:
+            direct[name] = direct.get(name, 0) + 1
+    units = [
+        {
+            "name": u.name,
+            "kind": u.kind,
+            "kind_label": u.kind_label,
+            "full_name": u.full_name or None,
+            "aliases": list(dict.fromkeys([*u.aliases, *derived_aliases(u)])),
+            "groups": [g.name for g in directory.groups_of(u.name)],
+            "direct_tasks": direct.get(u.name, 0),
+            "note": u.note or None,
+        }
+        for u in plan.units
+    ]
+    groups = [
+        {
+            "name": g.name,
+            "open": g.open,
+            "members": list(g.members),
+            "within": list(g.within),
+            "aliases": list(g.aliases),
+            "direct_tasks": direct.get(g.name, 0),
+            "note": g.note or None,
+        }
+        for g in plan.groups
+    ]
+    return {"units": units, "groups": groups}
+
+
+def event_records(events: Sequence[Event], zone: dt.tzinfo) -> list[dict[str, Any]]:
+    out = []
+    for e in events:
+        local = dt.datetime.fromisoformat(e.at).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        out.append(
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "at_local": local,
+                "action": e.action,
+                "task_id": e.task_id,
+                "unit": e.unit,
+                "done_on": _iso(e.done_on),
+                "note": e.note,
+                "by": e.by,
+                "source": e.source,
+                "plan": e.plan,
+            }
+        )
+    return out
+
+
+def mark_record(mark: Mark) -> dict[str, Any]:
+    return {
+        "plan": mark.plan,
+        "task_id": mark.task_id,
+        "unit": mark.unit,
+        "done_on": mark.done_on.isoformat(),
+        "note": mark.note,
+        "by": mark.by,
+        "marked_at": mark.marked_at,
+    }
+
+
+def status_records(lines: Sequence[StatusLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": s.key,
+            "label": s.label,
+            "rows": s.rows,
+            "done": s.done,
+            "partial": s.partial,
+            "open": s.open,
+            "overdue": s.overdue,
+            "due_soon": s.due_soon,
+            "done_parts": s.done_parts,
+            "parts": s.parts,
+            "progress": round(s.ratio, 4),
+            "light": s.light,
+        }
+        for s in lines
+    ]
+
+
+def pair_records(plan: Plan, pairs: Sequence[Pair], days_key: str) -> Iterator[dict[str, Any]]:
+    common: dict[int, dict[str, Any]] = {}  # what every pair of one row shares, built once per row
+    for p in pairs:
+        task = p.task
+        rest = common.get(task.id)
+        if rest is None:
+            section = plan.section(task.section)
+            rest = common[task.id] = {
+                "part": task.part,
+                "section": task.section,
+                "section_label": section.label,
+                "section_title": section.title,
+                "requirement": task.requirement,
+                "deadline": _iso(task.deadline.date),
+                "deadline_text": task.deadline.text,
+            }
+        yield {"id": task.id, "unit": p.unit, "via": p.via, **rest, days_key: p.days}

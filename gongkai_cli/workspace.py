@@ -1,0 +1,406 @@
+"""A Workspace: one plan, one state, and the rules for using them.
+
+Everything a command does goes through here, so the CLI and Python users share the same rules:
+who may be marked for (the acting unit), which ids exist, which dates are allowed, what a
+completion mark holds. Methods take what a person types (strings) or typed values, and return the
+records ``-f json`` prints. Errors are GongkaiError subclasses carrying their exit codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .dates import parse_date, parse_duration, plan_zone, today
+from .errors import UsageError
+from .model import Group, Mark, Plan, Task, Unit
+from .queries import (
+    POSSIBLE,
+    TaskFilter,
+    check_imported_marks,
+    due_pairs,
+    overdue_pairs,
+    pairs_to_mark,
+    parse_part_ref,
+    parse_section_ref,
+    select_tasks,
+    status_lines,
+)
+from .records import (
+    event_records,
+    mark_record,
+    pair_records,
+    show_record,
+    status_records,
+    task_record,
+    unit_records,
+)
+from .text import normalize
+from .units import Directory
+
+UNIT_ENV = "GONGKAI_UNIT"
+BY_VALUES = ("unit", "section", "part")
+STATUS_VALUES = ("open", "partial", "done", "overdue")
+
+DateLike = str | dt.date | None
+UnitLike = str | Unit | Group | None
+Ids = int | str | Iterable[int | str]
+
+
+class TaskList(NamedTuple):
+    """The rows a task query found, and what it was asked."""
+
+    records: list[dict[str, Any]]
+    hidden: int  # rows only possibly relevant, left out unless asked for
+    who: str | None
+    as_of: dt.date
+    due_by: dt.date | None
+    search: str | None
+    status: str | None
+
+
+class MarkResult(NamedTuple):
+    changed: list[dict[str, Any]]  # marks added (done) or removed (undo)
+    unchanged: list[dict[str, Any]]  # done: already marked, as they were; undo: (task_id, unit) not marked
+    state: str  # where the marks are kept
+
+
+class ImportResult(NamedTuple):
+    added: list[dict[str, Any]]
+    same: list[dict[str, Any]]
+    conflicts: list[tuple[dict[str, Any], dict[str, Any]]]  # (ours, theirs)
+    state: str
+
+
+def login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+class Workspace:
+    """A plan and a state. Opening one reads the plan; the state is opened per operation."""
+
+    def __init__(self, plan: Plan, state: str | Path | None = None, unit: str | None = None) -> None:
+        from .store import state_path
+
+        self.plan = plan
+        self.directory = Directory(plan)
+        self.state = state_path(str(state) if state is not None else None)
+        self.default_unit = unit  # the liaison's own unit (GONGKAI_UNIT), used by done/undo
+
+    # -- parsing what people type ------------------------------------------------------------
+
+    @property
+    def today(self) -> dt.date:
+        return today(self.plan.meta.timezone)
+
+    def date(self, value: DateLike, default: dt.date | None = None) -> dt.date | None:
+        """A typed or given date; ``default`` when None."""
+        if value is None:
+            return default
+        if isinstance(value, dt.date):
+            return value
+        return parse_date(value, today=self.today, year=self.plan.meta.year)
+
+    def unit(self, value: UnitLike) -> Unit | Group | None:
+        if value is None or isinstance(value, (Unit, Group)):
+            return value
+        return self.directory.resolve(value)
+
+    def section(self, value: str | int | None) -> int | None:
+        return None if value is None else parse_section_ref(self.plan, str(value))
+
+    def part(self, value: str | int | None) -> int | None:
+        return None if value is None else parse_part_ref(self.plan, str(value))
+
+    def task(self, value: int | str) -> Task:
+        key = normalize(str(value)).lstrip("#")
+        task = self.plan.task(int(key)) if key.isascii() and key.isdigit() else None
+        if task is None:
+            ids = [t.id for t in self.plan.tasks]
+            raise UsageError(f"没有编号为 {str(value)!r} 的任务（本计划的编号为 {min(ids)}–{max(ids)}）")
+        return task
+
+    def tasks_by_ids(self, values: Ids) -> list[Task]:
+        """``7 8``, ``7,8``, ``7-9`` -> the tasks, in the order given, each once."""
+        if isinstance(values, (int, str)):
+            values = [values]
+        out: dict[int, Task] = {}
+        for value in values:
+            for piece in re.split(r"[,，、]", str(value)):
+                piece = piece.strip()
+                if not piece:
+                    continue
+                m = re.fullmatch(r"(\d+)\s*[-~–]\s*(\d+)", piece)
+                if m and int(m.group(1)) <= int(m.group(2)) and int(m.group(2)) - int(m.group(1)) < 10000:
+                    for n in range(int(m.group(1)), int(m.group(2)) + 1):
+                        out.setdefault(n, self.task(n))
+                else:
+                    task = self.task(piece)
+                    out.setdefault(task.id, task)
+        if not out:
+            raise UsageError("请给出至少一个任务编号")
+        return list(out.values())
+
+    def acting_unit(self, unit: UnitLike, all_units: bool) -> tuple[Unit | Group | None, bool]:
+        """--unit, else the liaison's own unit; the bool says it came from GONGKAI_UNIT."""
+        if unit is not None and all_units:
+            raise UsageError("--unit 和 --all-units 只能选一个")
+        if all_units:
+            return None, False
+        if unit is not None:
+            return self.unit(unit), False
+        if self.default_unit:
+            try:
+                return self.directory.resolve(self.default_unit), True
+            except UsageError as exc:
+                raise UsageError(f"环境变量 {UNIT_ENV}：{exc}") from None
+        return None, False
+
+    # -- the state -------------------------------------------------------------------------
+
+    def _store(self, write: bool) -> Any:
+        from .store import open_store
+
+        return open_store(self.state, write=write)
+
+    def marked(self) -> frozenset[tuple[int, str]]:
+        """(task id, unit) of every mark of this plan; reading never creates the state file."""
+        store = self._store(write=False)
+        try:
+            return store.marked_pairs(self.plan.meta.identity)
+        finally:
+            store.close()
+
+    def marks(self) -> dict[tuple[int, str], Mark]:
+        store = self._store(write=False)
+        try:
+            return store.plan_marks(self.plan.meta.identity)
+        finally:
+            store.close()
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def select(
+        self,
+        unit: UnitLike = None,
+        section: str | int | None = None,
+        part: str | int | None = None,
+        due_by: DateLike = None,
+        search: str | None = None,
+        status: str | None = None,
+        as_of: DateLike = None,
+        possible: bool = False,
+    ) -> TaskList:
+        """The rows that pass every filter, in document order, with how they reached the unit."""
+        if status is not None and status not in STATUS_VALUES:
+            raise UsageError(f"--status 的值无效：{status!r}（可选：{'、'.join(STATUS_VALUES)}）")
+        who = self.unit(unit)
+        day = self.date(as_of, self.today)
+        assert day is not None
+        flt = TaskFilter(
+            who=who,
+            include_possible=True,  # selected once; kept only with possible=True, else counted
+            section=self.section(section),
+            part=self.part(part),
+            due_by=self.date(due_by),
+            search=search,
+            status=status,
+            as_of=day,
+        )
+        matches = select_tasks(self.plan, self.directory, flt, self.marked())
+        hidden = 0
+        if not possible:
+            shown = [m for m in matches if not (m.relation and m.relation.kind == POSSIBLE)]
+            hidden, matches = len(matches) - len(shown), shown
+        records = [task_record(self.plan, m) for m in matches]
+        return TaskList(records, hidden, who.name if who else None, day, flt.due_by, search, status)
+
+    def tasks(self, unit: UnitLike = None, **filters: Any) -> list[dict[str, Any]]:
+        """Rows as ``gongkai tasks -f json`` prints them (filters: section, part, due_by, search,
+        status, as_of, possible)."""
+        return self.select(unit, **filters).records
+
+    def show(self, task_id: int | str) -> dict[str, Any]:
+        return show_record(self.plan, self.directory, self.task(task_id))
+
+    def units(self) -> dict[str, Any]:
+        return unit_records(self.plan, self.directory)
+
+    def log(self, task_id: int | str | None = None, unit: UnitLike = None) -> list[dict[str, Any]]:
+        task = self.task(task_id) if task_id is not None else None
+        who = self.unit(unit)
+        store = self._store(write=False)
+        try:
+            events = store.events(
+                self.plan.meta.identity, task.id if task else None, who.name if who else None
+            )
+        finally:
+            store.close()
+        return event_records(events, plan_zone(self.plan.meta.timezone))
+
+    def status(
+        self, by: str = "unit", as_of: DateLike = None, unit: UnitLike = None, window: int | str = 7
+    ) -> list[dict[str, Any]]:
+        if by not in BY_VALUES:
+            raise UsageError(f"--by 的值无效：{by!r}（可选：{'、'.join(BY_VALUES)}）")
+        day = self.date(as_of, self.today)
+        assert day is not None
+        days = window if isinstance(window, int) else parse_duration(window)
+        lines = status_lines(self.plan, self.directory, self.marked(), by, day, days, self.unit(unit))
+        return status_records(lines)
+
+    def overdue(
+        self, as_of: DateLike = None, unit: UnitLike = None, section: str | int | None = None
+    ) -> list[dict[str, Any]]:
+        day = self.date(as_of, self.today)
+        assert day is not None
+        pairs = overdue_pairs(
+            self.plan, self.directory, self.marked(), day, self.unit(unit), self.section(section)
+        )
+        return list(pair_records(self.plan, pairs, "days_overdue"))
+
+    def due(
+        self,
+        within: int | str = 7,
+        as_of: DateLike = None,
+        unit: UnitLike = None,
+        section: str | int | None = None,
+    ) -> list[dict[str, Any]]:
+        day = self.date(as_of, self.today)
+        assert day is not None
+        days = within if isinstance(within, int) else parse_duration(within)
+        pairs = due_pairs(
+            self.plan, self.directory, self.marked(), day, days, self.unit(unit), self.section(section)
+        )
+        return list(pair_records(self.plan, pairs, "days_left"))
+
+    # -- marking ---------------------------------------------------------------------------
+
+    def mark(
+        self,
+        ids: Ids,
+        unit: UnitLike = None,
+        note: str | None = None,
+        on: DateLike = None,
+        by: str | None = None,
+        all_units: bool = False,
+    ) -> MarkResult:
+        """Mark rows done for a unit (or every responsible unit): all or nothing."""
+        from .store import utc_now
+
+        tasks = self.tasks_by_ids(ids)
+        who, from_env = self.acting_unit(unit, all_units)
+        pairs = pairs_to_mark(self.directory, tasks, who, all_units, from_env)
+        now = self.today
+        done_on = self.date(on, now)
+        assert done_on is not None
+        if done_on > now:
+            raise UsageError(f"完成日期 {done_on.isoformat()} 晚于今天（{now.isoformat()}）")
+        if note is not None and not note.strip():
+            raise UsageError("--note 不能为空")
+        marker = (by or "").strip() or login_name()
+        stamp = utc_now()
+        identity = self.plan.meta.identity
+        marks = [
+            Mark(identity, t.id, name, done_on, note.strip() if note else None, marker, stamp)
+            for t, name in pairs
+        ]
+        store = self._store(write=True)
+        try:
+            added, present = store.add_marks(marks)
+            location = str(store.location if hasattr(store, "location") else store.path)
+        finally:
+            store.close()
+        return MarkResult([mark_record(m) for m in added], [mark_record(m) for m in present], location)
+
+    def undo(
+        self, ids: Ids, unit: UnitLike = None, by: str | None = None, all_units: bool = False
+    ) -> MarkResult:
+        tasks = self.tasks_by_ids(ids)
+        who, from_env = self.acting_unit(unit, all_units)
+        pairs = [(t.id, name) for t, name in pairs_to_mark(self.directory, tasks, who, all_units, from_env)]
+        store = self._store(write=True)
+        try:
+            removed, missing = store.remove_marks(
+                self.plan.meta.identity, pairs, (by or "").strip() or login_name()
+            )
+            location = str(store.location if hasattr(store, "location") else store.path)
+        finally:
+            store.close()
+        return MarkResult(
+            [mark_record(m) for m in removed], [{"task_id": t, "unit": u} for t, u in missing], location
+        )
+
+    # -- moving marks between machines ----------------------------------------------------------
+
+    def export_marks(self) -> dict[str, Any]:
+        from .store import export_document
+
+        store = self._store(write=False)
+        try:
+            return export_document(store.all_marks())
+        finally:
+            store.close()
+
+    def import_marks(self, text: str, where: str) -> ImportResult:
+        from .store import parse_export
+
+        marks = parse_export(text, where)
+        check_imported_marks(self.plan, self.directory, marks)
+        store = self._store(write=True)
+        try:
+            added, same, conflicts = store.import_marks(marks)
+            location = str(store.location if hasattr(store, "location") else store.path)
+        finally:
+            store.close()
+        return ImportResult(
+            [mark_record(m) for m in added],
+            [mark_record(m) for m in same],
+            [(mark_record(a), mark_record(b)) for a, b in conflicts],
+            location,
+        )
+
+    # -- ledgers ---------------------------------------------------------------------------
+
+    def ledger(
+        self,
+        kind: str,
+        as_of: DateLike = None,
+        unit: UnitLike = None,
+        window: int | str = 7,
+        tick: Callable[[int], None] | None = None,
+    ) -> tuple[int, bytes | Iterator[bytes]]:
+        """(rows, the file's bytes) of a ledger: xlsx, ics, html or md."""
+        from .ledgers import FORMATS, build_ledger
+
+        if kind not in FORMATS:
+            raise UsageError(f"不支持的导出格式：{kind!r}（可选：{'、'.join(FORMATS)}）")
+        day = self.date(as_of, self.today)
+        assert day is not None
+        days = window if isinstance(window, int) else parse_duration(window)
+        who = self.unit(unit)
+        ledger = build_ledger(
+            self.plan, self.directory, self.marks(), day, days, who.name if who else None, tick
+        )
+        return len(ledger.rows), FORMATS[kind](ledger)
+
+
+def open_workspace(
+    plan: str | Path | Plan | None = None, state: str | Path | None = None, unit: str | None = None
+) -> Workspace:
+    """The plan (a path, ``GONGKAI_PLAN``, else the built-in one) with the state (a path,
+    ``GONGKAI_STATE``, else the user data directory)."""
+    from .plan import load_plan, plan_path
+
+    if not isinstance(plan, Plan):
+        plan = load_plan(plan_path(str(plan) if plan is not None else None))
+    return Workspace(plan, state, unit if unit is not None else os.environ.get(UNIT_ENV, "").strip() or None)
