@@ -15,11 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
+from gongkai_cli.store.sqlite import APPLICATION_ID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gongkai_cli.queries import responsible_units
-from gongkai_cli.store import APPLICATION_ID, default_state_path, open_store, state_path
+from gongkai_cli.store import default_state_path, open_store, state_path
 
 from .helpers.common import ROOT
 
