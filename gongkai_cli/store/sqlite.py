@@ -75,6 +75,7 @@ class SQLiteStore(Store):
         self.path = path
         self._conn = conn  # None: nothing recorded yet (no file, or an empty one) and we only read
         self._writable = writable
+        self._closed = False
 
     @property
     def location(self) -> str:
@@ -91,7 +92,7 @@ class SQLiteStore(Store):
             "events": 0,
             "last_change": None,
         }
-        if self._conn is None:
+        if self._open_connection() is None:
             return info
         # One statement, so one snapshot of the counts.
         row = self._read(
@@ -133,8 +134,13 @@ class SQLiteStore(Store):
         rows = self._read(f"SELECT {_MARK_COLUMNS} FROM marks ORDER BY plan, task_id, unit", ())
         return [_mark(r) for r in rows]
 
+    def _open_connection(self) -> sqlite3.Connection | None:
+        if self._closed:  # a closed store must not read as an empty one
+            raise StateError(f"状态文件已关闭，不能再读写：{self.path}")
+        return self._conn
+
     def _read(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
-        conn = self._conn
+        conn = self._open_connection()
         if conn is None:
             return []
         return _guard(self.path, "read", lambda: conn.execute(sql, args).fetchall())
@@ -197,7 +203,7 @@ class SQLiteStore(Store):
 
     def _write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """BEGIN IMMEDIATE ... COMMIT around ``work``: all or nothing, and one writer at a time."""
-        conn = self._conn
+        conn = self._open_connection()
         if conn is None or not self._writable:
             raise StateError(f"状态文件以只读方式打开：{self.path}")
 
@@ -214,6 +220,7 @@ class SQLiteStore(Store):
         return _guard(self.path, "write", transaction)
 
     def close(self) -> None:
+        self._closed = True
         if self._conn is not None:
             conn, self._conn = self._conn, None
             _guard(self.path, "read", conn.close)
