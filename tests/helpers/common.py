@@ -1,5 +1,6 @@
 """What several test modules share: paths, the reference parser of the published text, a minimal
-plan, the installed entry point and golden files. Tests import these from here, never from each other.
+plan, the installed entry point, golden files, and the state-store backends with their writer
+processes. Tests import these from here, never from each other.
 """
 
 from __future__ import annotations
@@ -7,7 +8,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
+import subprocess
 import sys
+import tempfile
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,3 +142,68 @@ def golden(name: str, text: str) -> None:
     if not path.exists():
         pytest.fail(f"golden file {name} is missing; GONGKAI_REGEN=1 writes it, then review it")
     assert text == path.read_text(encoding="utf-8"), f"{name} differs; GONGKAI_REGEN=1 rewrites it"
+
+
+# -- the state store: one adapter per backend, and real processes --------------------------------
+
+IDENTITY = "济任政办字〔2023〕24号#2023"  # the built-in plan's identity (文号#year), what marks are keyed by
+
+
+class SqliteBackend:
+    """The SQLite store as the store tests see it. Each backend adapter offers a ``target`` (what
+    ``--state`` and ``GONGKAI_STATE`` take) and the checks the Store interface cannot make itself."""
+
+    name = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.target = str(path)
+
+    def created(self) -> bool:
+        """Whether anything exists at the target: the file or its -wal / -shm / -journal companions."""
+        return any(self.path.parent.glob(self.path.name + "*"))
+
+    def integrity_problems(self) -> list[str]:
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True)) as conn:
+            rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
+    def fresh(self) -> SqliteBackend:
+        """Another, empty target beside this one."""
+        return SqliteBackend(Path(tempfile.mkdtemp(dir=self.path.parent)) / "state.sqlite3")
+
+
+def state_backend(name: str, tmp_path: Path) -> SqliteBackend:
+    """The adapter for a backend name, with a target of its own under ``tmp_path``."""
+    if name == "sqlite":
+        return SqliteBackend(tmp_path / "state.sqlite3")
+    raise ValueError(f"no such store backend: {name}")
+
+
+def gongkai(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """gongkai in a process of its own (``python -m gongkai_cli``), with this process's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "gongkai_cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+
+
+def marker_command(target: str, pairs: list[tuple[int, str]], hold: float | None = None) -> list[str]:
+    """The command line of tests/helpers/marker.py, the writer process of the concurrency tests."""
+    extra = ["--hold", str(hold)] if hold is not None else []
+    return [
+        sys.executable,
+        "-m",
+        "tests.helpers.marker",
+        *extra,
+        target,
+        IDENTITY,
+        *(f"{t}:{u}" for t, u in pairs),
+    ]
