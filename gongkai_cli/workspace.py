@@ -317,7 +317,7 @@ class Workspace:
         store = self._store(write=True)
         try:
             added, present = store.add_marks(marks)
-            location = str(store.location if hasattr(store, "location") else store.path)
+            location = store.location
         finally:
             store.close()
         return MarkResult([mark_record(m) for m in added], [mark_record(m) for m in present], location)
@@ -333,7 +333,7 @@ class Workspace:
             removed, missing = store.remove_marks(
                 self.plan.meta.identity, pairs, (by or "").strip() or login_name()
             )
-            location = str(store.location if hasattr(store, "location") else store.path)
+            location = store.location
         finally:
             store.close()
         return MarkResult(
@@ -359,7 +359,7 @@ class Workspace:
         store = self._store(write=True)
         try:
             added, same, conflicts = store.import_marks(marks)
-            location = str(store.location if hasattr(store, "location") else store.path)
+            location = store.location
         finally:
             store.close()
         return ImportResult(
