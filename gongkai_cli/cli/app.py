@@ -19,23 +19,30 @@ from typer.core import TyperCommand, TyperGroup
 from .. import __version__
 from ..errors import EXIT_INTERRUPTED, EXIT_USAGE, GongkaiError
 
-# name -> (module, attribute): the order is the order of `gongkai --help`.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "tasks": ("tasks", "app"),
-    "show": ("tasks", "app"),
-    "done": ("marks", "app"),
-    "undo": ("marks", "app"),
-    "log": ("marks", "app"),
-    "status": ("reports", "app"),
-    "overdue": ("reports", "app"),
-    "due": ("reports", "app"),
-    "export": ("ledgers", "app"),
-    "units": ("tasks", "app"),
-    "validate": ("plans", "app"),
-    "schema": ("plans", "app"),
-    "state": ("state", "state_app"),
-    "marks": ("marks", "marks_app"),
-}
+# name -> (module, attribute, summary): the order is the order of `gongkai --help`, which shows
+# the summaries without importing every command's module (a test keeps them equal to the first
+# line of each command's own help).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "tasks": ("tasks", "app", "列出分解表中的任务，可按单位、工作任务、部分、截止日期和关键词筛选。"),
+    "show": ("tasks", "app", "显示一项任务的全部内容，以及其中的统称各包括哪些单位。"),
+    "done": ("marks", "app", "标记任务完成：按责任单位记录，几个编号一起标记时要么全部成功，要么都不改。"),
+    "undo": ("marks", "app", "撤销完成标记。历史记录会同时保留标记和撤销两条。"),
+    "log": ("marks", "app", "完成情况的历史：每一次标记和撤销，何时、何人、哪个单位、佐证材料。只增不删。"),
+    "status": (
+        "reports", "app",
+        "完成情况汇总：各单位（或工作任务、部分）的完成、逾期、进度条和红黄绿灯，最差的在上。",
+    ),
+    "overdue": (
+        "reports", "app", "逾期未完成的任务：每个（任务，责任单位）一行，统称展开到成员单位，附逾期天数。"
+    ),
+    "due": ("reports", "app", "即将到期、尚未完成的任务：截止日期在若干天之内，每个（任务，责任单位）一行。"),
+    "export": ("ledgers", "app", "导出台账（xlsx）、截止日期日历（ics）、进度页面（html）或 Markdown 报告。"),
+    "units": ("tasks", "app", "列出单位名录：每个单位的类别、别名、所属统称，以及各统称的成员。"),
+    "validate": ("plans", "app", "检查计划文件，列出全部问题及其位置（文件:行）。没有问题时退出码为 0。"),
+    "schema": ("plans", "app", "输出计划文件格式的说明（Markdown）。"),
+    "state": ("state", "state_app", "状态文件的位置。"),
+    "marks": ("marks", "marks_app", "导出、导入完成记录（JSON），用于备份、换机器或合并。"),
+}  # fmt: skip
 PANEL_COMMANDS = "命令"
 
 
@@ -116,13 +123,26 @@ class RootGroup(GongkaiGroup):
     """``gongkai``: builds a command only when it is asked for, and turns every error into one
     line of Chinese on stderr with the documented exit code."""
 
+    listing = False  # True while the root's own help lists the commands
+
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         where = COMMANDS.get(cmd_name)
         if where is None:
             return None
+        if self.listing:  # a name and a summary are all the list shows
+            stub = GongkaiCommand(name=cmd_name, help=where[2])
+            stub.rich_help_panel = PANEL_COMMANDS
+            return stub
         module = importlib.import_module(f"{__package__}.{where[0]}")
         built: Any = typer.main.get_command(getattr(module, where[1]))
         if where[1] == "app" and isinstance(built, TyperGroup):
