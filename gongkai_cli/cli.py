@@ -248,7 +248,7 @@ def _draw(color: str, *tables: Any) -> None:
 
 
 def _load(plan_option: str | None) -> tuple[Any, Any]:
-    from .planfile import load_plan, plan_path
+    from .plan import load_plan, plan_path
     from .units import Directory
 
     plan = load_plan(plan_path(plan_option))
@@ -457,8 +457,7 @@ def validate(
     示例：gongkai validate my-plan.yaml
     """
     from .errors import PlanError
-    from .plan import check_plan
-    from .planfile import plan_path
+    from .plan import check_plan, plan_path
 
     target = Path(path) if path else plan_path(plan_file)
     try:
