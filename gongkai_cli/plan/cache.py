@@ -137,8 +137,6 @@ def put(data: bytes, plan: Plan) -> None:
 
 def _prune(directory: Path) -> None:
     try:
-        for stale in directory.glob("*.pickle"):  # gongkai 1.0's entries, never read again
-            stale.unlink(missing_ok=True)
         entries = sorted(directory.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP:]:
             old.unlink(missing_ok=True)

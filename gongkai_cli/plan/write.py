@@ -56,7 +56,8 @@ def dump_plan(plan: Plan) -> str:
         ("notice_title", m.notice_title),
         ("source", m.source),
     ]
-    out += [f"  {key}: {_scalar(value)}" for key, value in meta if value not in (None, "")]
+    optional = {"issued", "notice_title", "source"}
+    out += [f"  {key}: {_scalar(value)}" for key, value in meta if key not in optional or value]
     out += ["", "parts:"]
     out += [f"  - {_flow_record([('number', p.number), ('title', p.title)])}" for p in plan.parts]
     out += ["", "sections:"]
