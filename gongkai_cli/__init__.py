@@ -62,7 +62,7 @@ def load_plan(path: str | Path | None = None) -> Plan:
 
 def dump_plan(plan: Plan) -> str:
     """A plan as readable YAML that ``load_plan`` reads back to an equal plan."""
-    from .plan import dump_plan as _dump  # type: ignore[attr-defined]
+    from .plan import dump_plan as _dump
 
     return _dump(plan)
 
@@ -70,6 +70,6 @@ def dump_plan(plan: Plan) -> str:
 def validate_plan(mapping: Any, path: str = "") -> Plan:
     """A plan from a plain mapping (as read from YAML or built by an importer), checked by the same
     rules as a plan file; PlanError listing every problem otherwise."""
-    from .plan import validate_plan as _validate  # type: ignore[attr-defined]
+    from .plan import validate_plan as _validate
 
     return _validate(mapping, path)

@@ -6,6 +6,12 @@ the exit code below. Nothing else prints tracebacks to users.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
 # Documented exit codes (README "退出码").
 EXIT_OK = 0
 EXIT_FOUND = 1  # a check found something: `validate` found problems, `overdue --check` found items
@@ -37,9 +43,18 @@ class UsageError(GongkaiError):
 
 
 class PlanError(GongkaiError):
-    """The plan file is missing, unreadable or invalid."""
+    """The plan file is missing, unreadable or invalid.
+
+    ``problems`` holds every problem validation found (``gongkai_cli.plan.Problem`` records, each
+    with ``line``, ``message`` and ``render(path)``), the message naming only the first; it is
+    empty when the file could not be read at all.
+    """
 
     exit_code = EXIT_PLAN
+
+    def __init__(self, message: str, problems: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.problems: list[Any] = list(problems)
 
 
 class StateError(GongkaiError):

@@ -68,6 +68,20 @@ class Task(NamedTuple):
     deadline: Deadline
     line: int = 0  # where the task starts in the plan file (1-based), 0 when unknown
 
+    # Equality is the row's content: ``line`` says where it was read from, not what it says, so the
+    # same row read from a rewritten file (or from a mapping, line 0) is still the same row.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Task):
+            return NotImplemented
+        return self[:6] == other[:6]
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self[:6])
+
 
 class Unit(NamedTuple):
     name: str
@@ -138,13 +152,9 @@ class Plan:
         return f"Plan({self.meta.doc_number!r}, {len(self.tasks)} tasks, path={self.path!r})"
 
     def _content(self) -> tuple[Any, ...]:
-        return (self.meta, self.parts, self.sections, self.tasks, self.units, self.groups, self.path)
-
-    def __getstate__(self) -> tuple[Any, ...]:
-        return self._content()  # the index is rebuilt on use
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.__init__(*state)  # type: ignore[misc]
+        """What equality compares: the plan itself, not where it was read from (``path``, and each
+        task's ``line``), so a plan read back from its own dump equals the original."""
+        return (self.meta, self.parts, self.sections, self.tasks, self.units, self.groups)
 
     def at(self, path: str) -> "Plan":
         """The same plan, read from ``path``."""

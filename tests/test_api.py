@@ -155,3 +155,14 @@ def test_root_help_summaries_are_the_commands_own(run) -> None:  # type: ignore[
         r = run(name, "--help")
         assert r.exit_code == 0, r.output
         assert summary in "".join(x.strip() for x in r.stdout.splitlines()), name
+
+
+def test_dump_plan_round_trips_through_the_facade(tmp_path: Path) -> None:
+    import gongkai_cli as gk
+
+    plan = gk.load_plan()
+    written = tmp_path / "copy.yaml"
+    written.write_text(gk.dump_plan(plan), encoding="utf-8")
+    again = gk.load_plan(written)
+    assert again == plan and len(again.tasks) == 59
+    assert [t.requirement for t in again.tasks] == [t.requirement for t in plan.tasks]

@@ -1,4 +1,5 @@
-"""Plan files: the shipped one is clean; every malformed one gets a located, one-line error."""
+"""Plan files and mappings: the shipped plan is clean; every malformed one gets a located, one-line
+error, with every problem listed; a mapping built in Python meets the same rules as a file."""
 
 from __future__ import annotations
 
@@ -9,9 +10,18 @@ from pathlib import Path
 import pytest
 
 from gongkai_cli.errors import PlanError
-from gongkai_cli.plan import check_plan, default_plan_path, load_plan, read_yaml, schema_markdown
+from gongkai_cli.plan import (
+    Problem,
+    check_mapping,
+    check_plan,
+    default_plan_path,
+    load_plan,
+    read_yaml,
+    schema_markdown,
+    validate_plan,
+)
 
-from .helpers.common import MINIMAL, write
+from .helpers.common import BUILT_IN_PLAN, MINIMAL, MINIMAL_DEADLINES, minimal_mapping, write
 
 GOOD = default_plan_path().read_text(encoding="utf-8")
 
@@ -184,3 +194,107 @@ def test_schema_page_lists_every_task_field() -> None:
     page = schema_markdown()
     for field in ("id", "section", "units", "requirement", "deadline_text", "deadline", "members", "within"):
         assert f"`{field}`" in page
+
+
+def test_the_built_in_plan_is_the_one_in_the_repository() -> None:
+    assert default_plan_path().samefile(BUILT_IN_PLAN)
+    assert load_plan().path == str(default_plan_path())  # None means the built-in plan
+
+
+def test_load_plan_reports_every_problem_on_the_error(tmp_path: Path) -> None:
+    broken = MINIMAL.replace("units: [区甲局]", "units: [区丙局]").replace("  - id: 2", "  - id: 1")
+    path = write(tmp_path, broken)
+    with pytest.raises(PlanError) as err:
+        load_plan(path)
+    assert [p.line for p in err.value.problems] == [19, 22]
+    assert str(err.value) == (
+        err.value.problems[0].render(str(path)) + "（共 2 个问题，运行 gongkai validate 查看全部）"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain mappings, as an importer builds them
+
+
+def test_a_plain_mapping_gives_the_same_plan_as_the_file(tmp_path: Path) -> None:
+    from_file = load_plan(write(tmp_path, MINIMAL))
+    from_mapping = validate_plan(minimal_mapping())
+    assert from_mapping == from_file
+    assert from_mapping.path == "" and {t.line for t in from_mapping.tasks} == {0}
+    assert [t.deadline.date for t in from_mapping.tasks] == MINIMAL_DEADLINES
+
+
+def test_tuples_count_as_lists() -> None:
+    mapping = minimal_mapping()
+    mapping["units"] = tuple(mapping["units"])
+    mapping["tasks"][0]["units"] = ("区甲局",)
+    plan, problems = check_mapping(mapping)
+    assert problems == [] and plan is not None and plan.tasks[0].units == ("区甲局",)
+
+
+def test_a_mapping_gets_the_files_messages_without_lines(tmp_path: Path) -> None:
+    file_text = (
+        MINIMAL.replace("units: [区甲局]", "units: [区丙局]")
+        .replace("deadline_text: 持续推进", "deadline_text: 尽快")
+        .replace("requirement: 做好甲事", "requirment: 做好甲事")
+    )
+    mapping = minimal_mapping()
+    mapping["tasks"][0]["units"] = ["区丙局"]
+    mapping["tasks"][1]["deadline_text"] = "尽快"
+    mapping["tasks"][0]["requirment"] = mapping["tasks"][0].pop("requirement")
+    _, from_file = check_plan(write(tmp_path, file_text))
+    plan, from_mapping = check_mapping(mapping)
+    assert plan is None
+    assert sorted(p.message for p in from_mapping) == sorted(p.message for p in from_file)
+    assert {p.line for p in from_mapping} == {0} and 0 not in {p.line for p in from_file}
+    assert len(from_mapping) == 4  # the typo, the missing requirement, the unknown unit, the wording
+
+
+def test_duplicates_in_a_mapping_name_the_item_instead_of_a_line() -> None:
+    mapping = minimal_mapping()
+    mapping["tasks"][1]["id"] = 1
+    mapping["units"].append({"name": "区甲局", "kind": "department"})
+    _, problems = check_mapping(mapping)
+    messages = [p.message for p in problems]
+    assert "单位 区甲局 重复（上一次是 units 第 1 项）" in messages
+    assert "任务编号 1 重复（上一次是 tasks 第 1 项）" in messages
+    assert not any("第 0 行" in m for m in messages)
+
+
+def test_validate_plan_raises_with_the_first_problem_the_count_and_all_of_them() -> None:
+    mapping = minimal_mapping()
+    mapping["schema"] = 99
+    mapping["tasks"][0]["section"] = 9
+    mapping["plan"]["year"] = True
+    with pytest.raises(PlanError) as err:
+        validate_plan(mapping, "导入的表格")
+    problems = err.value.problems
+    assert len(problems) == 3 and all(isinstance(p, Problem) for p in problems)
+    assert str(err.value) == f"导入的表格: {problems[0].message}（共 3 个问题）"
+    assert "版本 99" in problems[0].message
+    assert err.value.exit_code == 3
+
+
+def test_a_mapping_that_is_not_a_mapping() -> None:
+    for value in (None, "就是一句话", ["a"], 3):
+        plan, problems = check_mapping(value)
+        assert plan is None and len(problems) == 1 and "映射" in problems[0].message
+        assert problems[0].render("") == problems[0].message  # no path, no line: the message alone
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "word"),
+    [
+        ("id", "1", "整数"),
+        ("id", True, "整数"),
+        ("units", "区甲局", "列表"),
+        ("requirement", 3, "文本"),
+        ("deadline", "2024-06-30", "日期"),
+    ],
+)
+def test_wrong_types_in_a_mapping(field: str, value: object, word: str) -> None:
+    mapping = minimal_mapping()
+    mapping["tasks"][0][field] = value
+    plan, problems = check_mapping(mapping)
+    assert plan is None
+    assert any(field in p.message and word in p.message for p in problems), problems

@@ -1,10 +1,12 @@
 """What several test modules share: paths, the reference parser of the published text, a minimal
-plan, the installed entry point, golden files, and the state-store backends with their writer
-processes. Tests import these from here, never from each other.
+plan (as YAML and as a plain mapping), synthetic plans, fresh interpreters, the installed entry point,
+golden files, and the state-store backends with their writer processes. Tests import these from
+here, never from each other.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -15,10 +17,12 @@ import tempfile
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+BUILT_IN_PLAN = ROOT / "data" / "tasks.yaml"  # the one copy in the repository
 VENDORED_SOURCE = ROOT / "tests" / "source" / "rencheng-2023-gongkai-tasks.txt"
 SHARED_SOURCE = ROOT.parent / "shared" / "source" / "rencheng-2023-gongkai-tasks.txt"
 GOLDEN = ROOT / "tests" / "golden"
@@ -114,6 +118,63 @@ tasks:
     requirement: 做好乙事。
     deadline_text: 持续推进
 """
+
+
+def minimal_mapping() -> dict[str, Any]:
+    """MINIMAL as the plain data an importer builds (a fresh copy each call, to break at will)."""
+    return {
+        "schema": 1,
+        "plan": {
+            "title": "测试分解表",
+            "doc_number": "测试〔2024〕1号",
+            "issuer": "测试办公室",
+            "year": 2024,
+        },
+        "parts": [{"number": 1, "title": "第一部分"}],
+        "sections": [{"number": 1, "part": 1, "title": "第一项"}],
+        "units": [{"name": "区甲局", "kind": "department"}, {"name": "区乙局", "kind": "department"}],
+        "groups": [{"name": "各部门", "members": ["区甲局", "区乙局"]}],
+        "tasks": [
+            {
+                "id": 1,
+                "section": 1,
+                "units": ["区甲局"],
+                "requirement": "做好甲事。",
+                "deadline_text": "6月底前",
+            },
+            {
+                "id": 2,
+                "section": 1,
+                "units": ["各部门"],
+                "requirement": "做好乙事。",
+                "deadline_text": "持续推进",
+            },
+        ],
+    }
+
+
+MINIMAL_DEADLINES = [dt.date(2024, 6, 30), None]  # 6月底前 in 2024; 持续推进 never falls due
+
+
+def synth_plan(out: Path, tasks: int, units: int) -> Path:
+    """A synthetic plan written by bench/synth.py, run as the benchmarks run it."""
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "synth.py"), "--tasks", str(tasks), "--units", str(units),
+         "--marks", "0", "--out", str(out)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    return out / "plan.yaml"
+
+
+def run_python(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh interpreter of the test environment; stdout and stderr captured as text."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env if env is not None else dict(os.environ),
+    )
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "plan.yaml") -> Path:
