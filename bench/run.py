@@ -1,13 +1,18 @@
-"""Time gongkai's everyday commands as whole processes, beside floors measured in the same run.
+"""Time gongkai's everyday commands as whole processes against the 2.0 budgets, each as a ratio to a
+floor measured in the same run.
 
-    python bench/run.py            # the real 2023 plan and synthetic 1k / 10k / 50k rows
-    python bench/run.py --quick    # the 2023 plan and 1k only, 5 repeats
+    python bench/run.py            # the real 2023 plan and synthetic 1k / 10k / 50k rows (~3 min)
+    python bench/run.py --quick    # the 2023 plan and 1k only, fewer repeats; prints, writes nothing
 
 Run it with the interpreter of the virtual environment gongkai is installed in (not a pyenv shim).
-Each figure is the median wall time of repeated runs, and is reported as a ratio to the floor
-``python -c "import typer"`` measured in the same run: these machines are shared and noisy, ratios
-travel better than seconds. Peak memory is the largest max-RSS of those runs. Results go to stdout
-and to bench/RESULTS.md.
+It only drives the installed ``gongkai`` command, as a user or a script would. Every command is timed
+in pairs with its floor -- floor, command, floor, command, ... -- and reported as the median of the
+per-pair ratios beside the medians themselves: on a shared, noisy machine a slow spell slows both
+halves of a pair, so the ratio holds still where two separate medians would drift apart. Commands
+that draw tables are paired with ``python -c "import typer, rich.console, rich.table"``, machine
+formats (which must not import Rich) with ``python -c "import typer"``. Peak memory is the largest
+max-RSS of those runs. Results go to stdout and, for a full run, to bench/RESULTS.md, opening with
+the budget table (bench/README.md).
 """
 
 from __future__ import annotations
@@ -15,96 +20,366 @@ from __future__ import annotations
 import argparse
 import compileall
 import datetime as dt
+import importlib.metadata
+import importlib.util
+import json
+import marshal
 import os
 import platform
 import shutil
+import site
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 GONGKAI = str(Path(PY).parent / "gongkai")
+DISTRIBUTION = "gongkai"  # the project name pip knows; the package inside may be called anything
 
-COMMANDS: list[tuple[str, list[str]]] = [
-    ("--help", ["--help"]),
-    ("tasks --unit (table)", ["tasks", "--unit", "{unit}"]),
-    ("tasks --unit -f json", ["tasks", "--unit", "{unit}", "-f", "json"]),
-    ("status", ["status"]),
-    ("overdue -f json", ["overdue", "-f", "json", "--as-of", "2023-12-01"]),
-    ("overdue (table)", ["overdue", "--as-of", "2023-12-01"]),
-    ("due", ["due", "--as-of", "2023-12-25"]),
-    ("done + undo", ["@done-undo"]),
+FLOORS: dict[str, list[str]] = {
+    "pass": [PY, "-c", "pass"],
+    "typer": [PY, "-c", "import typer"],
+    "typer+rich": [PY, "-c", "import typer, rich.console, rich.table"],
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # as shown; {unit} is the plan's unit
+    runs: tuple[tuple[str, ...], ...]  # gongkai's arguments, one tuple per process (done + undo is two)
+    floor: str  # a key of FLOORS, run once per process of the command
+    machine: bool = False  # a machine format: budgeted in seconds at 10,000 rows
+
+
+def one(*args: str, floor: str = "typer+rich", machine: bool = False) -> Command:
+    return Command(" ".join(args), (args,), floor, machine)
+
+
+COMMANDS: list[Command] = [
+    one("--help"),
+    one("tasks", "--unit", "{unit}"),
+    one("tasks", "--unit", "{unit}", "-f", "json", floor="typer", machine=True),
+    one("tasks", "-f", "json", floor="typer", machine=True),
+    one("status"),
+    one("status", "-f", "json", floor="typer", machine=True),
+    one("overdue", "--as-of", "2023-12-01"),
+    one("overdue", "--as-of", "2023-12-01", "-f", "json", floor="typer", machine=True),
+    one("due", "--as-of", "2023-12-25"),
+    one("due", "--as-of", "2023-12-25", "-f", "json", floor="typer", machine=True),
+    one("log", "--unit", "{unit}", "-f", "json", floor="typer", machine=True),
+    Command(
+        "done + undo",
+        (("done", "{task}", "--all-units", "--date", "2023-11-01"), ("undo", "{task}", "--all-units")),
+        "typer",
+    ),
 ]
+TABLE = "tasks --unit {unit}"
+STARTUP_BUDGETS = [  # (command, limit as a ratio to its floor), timed on the 2023 plan
+    (TABLE, 1.4),
+    ("tasks --unit {unit} -f json", 1.3),
+    ("--help", 1.4),
+]
+MACHINE_TARGET, MACHINE_LIMIT = 0.5, 1.0  # seconds, every machine format at 10,000 rows
+TABLE_LIMIT = 1.5  # seconds, one unit's table at 10,000 rows
+LINEAR, GROWTH_LIMIT = 5.0, 6.0  # 50k/10k of (time - floor); n log n alone would give 5.9
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and max RSS (KiB) of one process; its output goes to /dev/null (as when piped)."""
+@dataclass(frozen=True)
+class Plan:
+    label: str
+    rows: int  # rows in the plan (0: the built-in one)
+    env: dict[str, str]
+    unit: str
+    task: int  # a row for done + undo
+    pairs: int  # floor/command pairs per figure
+    table_rows: int = 0  # rows in the unit's table, once measured
+
+
+@dataclass(frozen=True)
+class Figure:
+    seconds: float  # median wall time of the command
+    floor: float  # median wall time of its floor, run in the same pairs
+    ratio: float  # median of the per-pair ratios
+    excess: float  # median of the per-pair differences (command - floor), seconds
+    peak_mib: float
+
+
+# Forks, times and reaps each measured process. Linux carries the forking process's resident size
+# into the child's max RSS (through fork and exec alike), so the forking is left to this small
+# interpreter (-S: no site, ~8 MiB, less than any Python process it times) rather than to run.py
+# itself, whose imports alone would make `python -c pass` look 15 MiB large.
+SPAWNER = r"""
+import marshal, os, sys, time
+requests, replies = sys.stdin.buffer, sys.stdout.buffer
+null_in, null_out = os.open(os.devnull, os.O_RDONLY), os.open(os.devnull, os.O_WRONLY)
+while True:
+    try:
+        argv, env, err_path = marshal.load(requests)
+    except EOFError:
+        break
+    err = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.dup2(null_in, 0)
+            os.dup2(null_out, 1)
+            os.dup2(err, 2)
+            os.execve(argv[0], argv, env)
+        finally:
+            os.write(2, b"cannot run " + argv[0].encode())
+            os._exit(127)
+    _, status, usage = os.wait4(pid, 0)
     elapsed = time.perf_counter() - start
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err.strip()}")
-    return elapsed, usage.ru_maxrss
+    os.close(err)
+    marshal.dump((elapsed, os.waitstatus_to_exitcode(status), usage.ru_maxrss), replies)
+    replies.flush()
+"""
 
 
-def measure(argvs: list[list[str]], env: dict[str, str], repeats: int) -> tuple[float, float]:
-    """Median seconds and peak MiB; several argvs count as one step (done then undo)."""
-    times, peak = [], 0
-    for _ in range(repeats):
-        total = 0.0
-        for argv in argvs:
-            seconds, rss = run_once(argv, env)
-            total += seconds
-            peak = max(peak, rss)
-        times.append(total)
-    return statistics.median(times), peak / 1024
+class Runner:
+    """Runs processes with stdout to /dev/null (as when piped) and stderr to a scratch file."""
+
+    def __init__(self, stderr: Path) -> None:
+        self.stderr = stderr
+        self.spawner = subprocess.Popen(
+            [PY, "-S", "-c", SPAWNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.spawner.stdin:
+            self.spawner.stdin.close()
+        self.spawner.wait()
+
+    def once(self, argv: list[str], env: dict[str, str]) -> tuple[float, int]:
+        """Wall seconds and max RSS (KiB) of one process; an exit other than 0 or 1 stops the run."""
+        assert self.spawner.stdin and self.spawner.stdout
+        marshal.dump((argv, env, str(self.stderr)), self.spawner.stdin)
+        self.spawner.stdin.flush()
+        elapsed, returncode, maxrss = marshal.load(self.spawner.stdout)
+        if returncode not in (0, 1):
+            err = self.stderr.read_text(encoding="utf-8", errors="replace").strip()
+            raise SystemExit(f"{' '.join(argv)} failed ({returncode}):\n{err}")
+        return elapsed, maxrss
+
+    def paired(self, argvs: list[list[str]], floor: list[str], env: dict[str, str], pairs: int) -> Figure:
+        """Floor, command, floor, command, ...; the floor runs once per process of the command."""
+        commands, floors, peak = [], [], 0
+        for _ in range(pairs):
+            floors.append(sum(self.once(floor, env)[0] for _ in argvs))
+            total = 0.0
+            for argv in argvs:
+                seconds, rss = self.once(argv, env)
+                total += seconds
+                peak = max(peak, rss)
+            commands.append(total)
+        return Figure(
+            statistics.median(commands),
+            statistics.median(floors),
+            statistics.median(c / f for c, f in zip(commands, floors, strict=True)),
+            statistics.median(c - f for c, f in zip(commands, floors, strict=True)),
+            peak / 1024,
+        )
+
+    def floors(self, env: dict[str, str], rounds: int) -> dict[str, tuple[float, float]]:
+        """Median seconds and peak MiB of each floor, the floors taking turns."""
+        times: dict[str, list[float]] = {name: [] for name in FLOORS}
+        peaks = dict.fromkeys(FLOORS, 0)
+        for _ in range(rounds):
+            for name, argv in FLOORS.items():
+                seconds, rss = self.once(argv, env)
+                times[name].append(seconds)
+                peaks[name] = max(peaks[name], rss)
+        return {name: (statistics.median(times[name]), peaks[name] / 1024) for name in FLOORS}
 
 
-def plan_cases(quick: bool, workdir: Path) -> list[tuple[str, dict[str, str], str, int]]:
-    """(label, env additions, a unit to ask about, a task id for done/undo)."""
-    cases = [("2023 任城区 (59 rows)", {}, "区教体局", 7)]
+def installed_packages() -> tuple[list[Path], bool]:
+    """The directories of the packages behind the ``gongkai`` console script, and whether the install
+    is editable (PEP 610's direct_url.json says so, or the code lives outside site-packages)."""
+    try:
+        dist = importlib.metadata.distribution(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        raise SystemExit(f"{DISTRIBUTION} is not installed for {PY}: pip install . first") from None
+    direct = json.loads(dist.read_text("direct_url.json") or "{}")
+    editable = bool(direct.get("dir_info", {}).get("editable"))
+    tops = {ep.module.split(".")[0] for ep in dist.entry_points if ep.group == "console_scripts"}
+    dirs: list[Path] = []
+    for top in sorted(tops):
+        spec = importlib.util.find_spec(top)
+        if spec is not None:
+            dirs += [Path(p).resolve() for p in spec.submodule_search_locations or ()]
+    sites = [Path(p).resolve() for p in site.getsitepackages()]
+    outside = any(not any(d.is_relative_to(s) for s in sites) for d in dirs)
+    return dirs, editable or outside
+
+
+def pairs_for(rows: int, repeats: int) -> int:
+    """Floor/command pairs per figure: more on the built-in plan (cheap starts, tight budgets),
+    fewer on 50,000 rows (a second or more a run)."""
+    return 2 * repeats + 1 if not rows else max(3, (repeats + 1) // 2) if rows > 10_000 else repeats
+
+
+def plans(quick: bool, repeats: int, workdir: Path, env: dict[str, str]) -> list[Plan]:
+    """The built-in plan (cheap runs with tight start-up budgets: more pairs) and synthetic ones."""
+    cases = [Plan("2023 任城区 (59 rows)", 0, {}, "区教体局", 7, pairs_for(0, repeats))]
     sizes = [(1000, 10_000)] if quick else [(1000, 10_000), (10_000, 100_000), (50_000, 500_000)]
-    for tasks, marks in sizes:
-        out = workdir / f"synth-{tasks}"
+    for rows, marks in sizes:
+        out = workdir / f"synth-{rows}"
+        print(f"writing a synthetic plan of {rows:,} rows ...", file=sys.stderr, flush=True)
         subprocess.run(
-            [PY, str(ROOT / "bench" / "synth.py"), "--tasks", str(tasks), "--units", "200",
+            [PY, str(ROOT / "bench" / "synth.py"), "--tasks", str(rows), "--units", "200",
              "--marks", str(marks), "--out", str(out)],
-            check=True,
-            stdout=subprocess.DEVNULL,
+            check=True, stdout=subprocess.DEVNULL, env=env,
         )  # fmt: skip
-        env = {"GONGKAI_PLAN": str(out / "plan.yaml"), "GONGKAI_STATE": str(out / "state.sqlite3")}
-        cases.append((f"synthetic {tasks:,} rows, 200 units, {marks:,} marks", env, "1区第7局", 1))
+        extra = {"GONGKAI_PLAN": str(out / "plan.yaml"), "GONGKAI_STATE": str(out / "state.sqlite3")}
+        label = f"synthetic {rows:,} rows, 200 units, {marks:,} marks"
+        cases.append(Plan(label, rows, extra, "1区第7局", 1, pairs_for(rows, repeats)))
     return cases
 
 
+def count_table_rows(plan: Plan, env: dict[str, str]) -> int:
+    """Rows in the unit's table (as the JSON has them); also warms the parsed-plan cache."""
+    proc = subprocess.run(
+        [GONGKAI, "tasks", "--unit", plan.unit, "-f", "json"], capture_output=True, env=env, check=False
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"gongkai tasks --unit {plan.unit} -f json failed: {proc.stderr.decode().strip()}")
+    return len(json.loads(proc.stdout))
+
+
+def verdict(ok: bool, within_limit: bool = True) -> str:
+    return "✅" if ok else "⚠️" if within_limit else "❌"
+
+
+def budget_lines(results: dict[int, dict[str, Figure]], plan_of: dict[int, Plan]) -> list[str]:
+    """The budget table; results and plans by the plan's row count (0: the built-in plan)."""
+    lines = ["| budget | measured | limit | |", "|---|---|---|:-:|"]
+    start, unit = results[0], plan_of[0].unit
+    for name, limit in STARTUP_BUDGETS:
+        fig = start[name]
+        floor = next(c.floor for c in COMMANDS if c.name == name)
+        lines.append(
+            f"| `gongkai {name.format(unit=unit)}`, 2023 plan, ÷ {floor} floor "
+            f"| {fig.ratio:.2f}× ({fig.seconds * 1000:.0f} / {fig.floor * 1000:.0f} ms) "
+            f"| ≤ {limit}× | {verdict(fig.ratio <= limit)} |"
+        )
+    if 10_000 not in results:
+        lines += ["", "The 10,000- and 50,000-row budgets are measured by the full run only."]
+        return lines
+    ten, unit = results[10_000], plan_of[10_000].unit
+    for command in COMMANDS:
+        if command.machine:
+            fig = ten[command.name]
+            lines.append(
+                f"| `gongkai {command.name.format(unit=unit)}`, 10,000 rows "
+                f"| {fig.seconds * 1000:.0f} ms ({fig.ratio:.1f}× {command.floor} floor) "
+                f"| ≤ {MACHINE_TARGET} s (limit {MACHINE_LIMIT:.0f} s) "
+                f"| {verdict(fig.seconds <= MACHINE_TARGET, fig.seconds <= MACHINE_LIMIT)} |"
+            )
+    fig = ten[TABLE]
+    lines.append(
+        f"| `gongkai {TABLE.format(unit=unit)}` ({plan_of[10_000].table_rows} rows drawn), 10,000 rows "
+        f"| {fig.seconds * 1000:.0f} ms ({fig.ratio:.1f}× typer+rich floor) | ≤ {TABLE_LIMIT} s "
+        f"| {verdict(fig.seconds <= TABLE_LIMIT)} |"
+    )
+    if 50_000 in results:
+        fifty = results[50_000]
+        for command in COMMANDS:
+            if command.name == "--help":  # reads no plan
+                continue
+            small, large = ten[command.name].excess, fifty[command.name].excess
+            growth = large / small if small > 0 else float("inf")
+            lines.append(
+                f"| growth 10k → 50k rows, `{command.name.format(unit=unit)}`, time − floor "
+                f"| {growth:.1f}× ({small * 1000:.0f} → {large * 1000:.0f} ms) "
+                f"| ≈ {LINEAR:.0f}× (≤ {GROWTH_LIMIT:.0f}×) | {verdict(growth <= GROWTH_LIMIT, False)} |"
+            )
+    lines += [
+        "",
+        "Ratios are medians of per-pair ratios (floor, command, floor, command, ...); tables are "
+        'paired with `python -c "import typer, rich.console, rich.table"`, machine formats with '
+        '`python -c "import typer"`. ⚠️: over the target, within the limit.',
+    ]
+    return lines
+
+
+def header_lines(
+    quick: bool, repeats: int, install: str, floors: dict[str, tuple[float, float]]
+) -> list[str]:
+    system = f"{platform.system()} {platform.release()}"
+    pairs = f"2023 plan {pairs_for(0, repeats)}, synthetic plans {repeats}"
+    if not quick:
+        pairs += f", 50,000 rows {pairs_for(50_000, repeats)}"
+    return [
+        f"# gongkai benchmark, {dt.date.today().isoformat()}",
+        "",
+        f"- machine: {platform.machine()}, {os.cpu_count()} cores, {system}",
+        f"- python: {platform.python_version()} ({PY}); gongkai install: {install}",
+        f"- pairs per figure: {pairs}; stdout to /dev/null (Rich draws as into a pipe), "
+        "COLUMNS=120, NO_COLOR=1",
+        *(
+            f"- floor `python -c {json.dumps(FLOORS[name][2])}`: {seconds * 1000:.0f} ms, {mib:.0f} MiB"
+            for name, (seconds, mib) in floors.items()
+        ),
+        "",
+    ]
+
+
+def measure_plan(
+    runner: Runner, plan: Plan, env: dict[str, str], say: Callable[[str], None]
+) -> dict[str, Figure]:
+    """Every command paired with its floor, one table row each as it is measured."""
+    say(f"## {plan.label}")
+    say("")
+    say(f"`{{unit}}` = {plan.unit} ({plan.table_rows} rows in its table), {plan.pairs} pairs per figure.")
+    say("")
+    say("| command | median ms | floor | floor ms | × floor | peak MiB |")
+    say("|---|---:|---|---:|---:|---:|")
+    figures: dict[str, Figure] = {}
+    for command in COMMANDS:
+        argvs = [[GONGKAI, *(a.format(unit=plan.unit, task=plan.task) for a in r)] for r in command.runs]
+        fig = runner.paired(argvs, FLOORS[command.floor], env, plan.pairs)
+        figures[command.name] = fig
+        floor = command.floor if len(argvs) == 1 else f"{len(argvs)}× {command.floor}"
+        say(
+            f"| `{command.name}` | {fig.seconds * 1000:.0f} | {floor} | {fig.floor * 1000:.0f} "
+            f"| {fig.ratio:.2f} | {fig.peak_mib:.0f} |"
+        )
+    say("")
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark gongkai's everyday commands.")
-    parser.add_argument("--quick", action="store_true", help="the 2023 plan and 1k rows only")
-    parser.add_argument("--repeats", type=int, default=0, help="runs per figure (default 9, quick 5)")
+    parser = argparse.ArgumentParser(description="Benchmark gongkai's everyday commands against the budgets.")
+    parser.add_argument("--quick", action="store_true", help="the 2023 plan and 1k rows only; writes nothing")
+    parser.add_argument(
+        "--repeats", type=int, default=0, help="pairs per figure on synthetic plans (default 9, quick 5); "
+        "the 2023 plan gets 2n+1, 50,000 rows n/2 (at least 3)"
+    )  # fmt: skip
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
     repeats = args.repeats or (5 if args.quick else 9)
+    began = time.perf_counter()
     if not Path(GONGKAI).exists():
         raise SystemExit(f"no gongkai beside {PY}: run this with the venv's python after pip install .")
-    # Installed packages have their bytecode compiled; an editable checkout may not (and
+    # An installed wheel has its bytecode compiled; an editable checkout may not (and
     # PYTHONDONTWRITEBYTECODE may be set), which would time the compiler instead of gongkai.
-    import gongkai_cli
-
-    compileall.compile_dir(str(Path(gongkai_cli.__file__).parent), quiet=1)
-
+    package_dirs, editable = installed_packages()
+    for directory in package_dirs:
+        compileall.compile_dir(str(directory), quiet=1)
     # An editable install adds an import hook (and pathlib, re, ...) to every Python start in the
     # venv, floors included, which flatters the ratios; say which kind this run timed.
-    site_dirs = {str(Path(p).resolve()) for p in sys.path if p.endswith("site-packages")}
-    package_dir = str(Path(gongkai_cli.__file__).resolve().parent.parent)
-    install = "regular (pip install .)" if package_dir in site_dirs else "editable, from the checkout"
-    if package_dir not in site_dirs:
+    install = "editable, from the checkout" if editable else "regular (pip install .)"
+    if editable:
         print(
             "note: gongkai is installed editable here; for the figures users get, time a regular\n"
             "install: python -m venv /tmp/gk && /tmp/gk/bin/pip install . && "
@@ -114,68 +389,34 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="gongkai-bench-"))
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
     base_env.update(GONGKAI_CACHE=str(workdir / "cache"), NO_COLOR="1", COLUMNS="120")
-    lines: list[str] = []
+    details: list[str] = []
+    results: dict[int, dict[str, Figure]] = {}
+    measured: dict[int, Plan] = {}
 
-    def say(text: str = "") -> None:
+    def say(text: str) -> None:
         print(text, flush=True)
-        lines.append(text)
+        details.append(text)
 
     try:
-        floor_pass, _ = measure([[PY, "-c", "pass"]], base_env, repeats)
-        floor_typer, typer_rss = measure([[PY, "-c", "import typer"]], base_env, repeats)
-        # gongkai switches the cyclic collector off before importing anything (launch.py), which
-        # makes its own import of typer cheaper than this floor's; the same import with the
-        # collector off shows what gongkai's own code costs on top.
-        floor_nogc, _ = measure([[PY, "-c", "import gc; gc.disable(); import typer"]], base_env, repeats)
-        say(f"# gongkai benchmark, {dt.date.today().isoformat()}")
-        say()
-        system = f"{platform.system()} {platform.release()}"
-        say(f"- machine: {platform.machine()}, {os.cpu_count()} cores, {system}")
-        say(f"- python: {platform.python_version()} ({PY}); gongkai install: {install}")
-        say(f"- repeats: {repeats} per figure (median wall time); output piped to /dev/null")
-        say(f"- floor `python -c pass`: {floor_pass * 1000:.0f} ms")
-        say(f'- floor `python -c "import typer"`: {floor_typer * 1000:.0f} ms, {typer_rss:.0f} MiB')
-        say(
-            "- the same with the cyclic GC off, as gongkai starts "
-            f"(`import gc; gc.disable(); import typer`): {floor_nogc * 1000:.0f} ms"
-        )
-        say()
-        for label, extra, unit, task_id in plan_cases(args.quick, workdir):
-            env = {
-                **base_env,
-                **extra,
-                "GONGKAI_STATE": extra.get("GONGKAI_STATE", str(workdir / "state.sqlite3")),
-            }
-            run_once([GONGKAI, "tasks", "-f", "json"], env)  # warm the plan cache, as every later run is
-            if not extra:  # a state file with marks in it, as a district's has
-                run_once([GONGKAI, "done", "7", "8", "--unit", unit, "--date", "2023-11-01"], env)
-            say(f"## {label}")
-            say()
-            say(
-                "| command | median ms | × import typer | × import typer, GC off "
-                "| × python -c pass | peak MiB |"
+        with Runner(workdir / "stderr.txt") as runner:
+            header = header_lines(
+                args.quick, repeats, install, runner.floors(base_env, pairs_for(0, repeats))
             )
-            say("|---|---:|---:|---:|---:|---:|")
-            for name, template in COMMANDS:
-                if template == ["@done-undo"]:
-                    argvs = [
-                        [GONGKAI, "done", str(task_id), "--all-units", "--date", "2023-11-01"],
-                        [GONGKAI, "undo", str(task_id), "--all-units"],
-                    ]
-                else:
-                    argvs = [[GONGKAI, *(a.format(unit=unit) for a in template)]]
-                seconds, rss = measure(
-                    argvs, env, repeats if "synthetic 50" not in label else max(3, repeats // 3)
-                )
-                say(
-                    f"| `{name}` | {seconds * 1000:.0f} | {seconds / floor_typer:.2f} | "
-                    f"{seconds / floor_nogc:.2f} | {seconds / floor_pass:.1f} | {rss:.0f} |"
-                )
-            say()
+            print("\n".join(header), flush=True)
+            for plan in plans(args.quick, repeats, workdir, base_env):
+                env = {**base_env, "GONGKAI_STATE": str(workdir / "state.sqlite3"), **plan.env}
+                plan = replace(plan, table_rows=count_table_rows(plan, env))  # also warms the plan cache
+                if not plan.rows:  # a state file with marks in it, as a district's has
+                    runner.once([GONGKAI, "done", "7", "8", "--unit", plan.unit, "--date", "2023-11-01"], env)
+                results[plan.rows], measured[plan.rows] = measure_plan(runner, plan, env, say), plan
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    if not args.no_write:
-        (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    budgets = ["## Budgets", "", *budget_lines(results, measured), ""]
+    print("\n".join(budgets), flush=True)
+    print(f"(benchmark took {time.perf_counter() - began:.0f} s)", file=sys.stderr)
+    if not args.quick and not args.no_write:
+        text = "\n".join([*header, *budgets, *details]) + "\n"
+        (ROOT / "bench" / "RESULTS.md").write_text(text, encoding="utf-8")
     return 0
 
 

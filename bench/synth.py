@@ -1,4 +1,4 @@
-"""Write a synthetic plan (same YAML format as gongkai_cli/data/tasks.yaml) and a state file.
+"""Write a synthetic plan (same YAML format as data/tasks.yaml) and a state file.
 
     python bench/synth.py --tasks 10000 --units 200 --marks 100000 --out /tmp/gk-10k
 
@@ -7,6 +7,10 @@ Then: GONGKAI_PLAN=/tmp/gk-10k/plan.yaml GONGKAI_STATE=/tmp/gk-10k/state.sqlite3
 Text lengths, the mix of named units and group phrases, and deadlines follow the real 2023 table:
 requirements are stitched from its clauses (40 to 250 characters), a row names 1 to 6 units, and
 about 40% of rows are given to 区政府各部门单位 / 各镇(街道) as in the real table.
+
+Like run.py it only drives the installed ``gongkai`` command, never the package's modules: the real
+table's clauses come from ``gongkai tasks -f json``, the (row, unit) pairs a mark may name from the
+same on the new plan, and the marks go in through ``gongkai marks import``.
 """
 
 from __future__ import annotations
@@ -14,28 +18,45 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from gongkai_cli.model import Mark  # noqa: E402
-from gongkai_cli.plan import default_plan_path, load_plan  # noqa: E402
-from gongkai_cli.queries import responsible_units  # noqa: E402
-from gongkai_cli.store import open_store  # noqa: E402
-from gongkai_cli.units import Directory  # noqa: E402
 
 DOC_NUMBER = "合成〔2023〕1号"
 
 
+def gongkai_command() -> str:
+    """The ``gongkai`` beside this interpreter (a venv's), else the one on PATH."""
+    beside = Path(sys.executable).parent / "gongkai"
+    found = str(beside) if beside.exists() else shutil.which("gongkai")
+    if found is None:
+        raise SystemExit("no gongkai command: run this with the python of the venv gongkai is installed in")
+    return found
+
+
+def gongkai(*args: str, plan: Path | None = None, state: Path | None = None) -> str:
+    """Run ``gongkai`` and return its stdout; any failure stops the script with its stderr."""
+    env = {k: v for k, v in os.environ.items() if k not in ("GONGKAI_PLAN", "GONGKAI_STATE")}
+    if plan is not None:
+        env["GONGKAI_PLAN"] = str(plan)
+    if state is not None:
+        env["GONGKAI_STATE"] = str(state)
+    proc = subprocess.run([gongkai_command(), *args], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise SystemExit(f"gongkai {' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip()}")
+    return proc.stdout
+
+
 def clauses() -> list[str]:
-    plan = load_plan(default_plan_path())
+    """The built-in plan's requirement clauses."""
     out: list[str] = []
-    for task in plan.tasks:
-        out.extend(c for c in re.split(r"(?<=[,。;])", task.requirement) if len(c) >= 4)
+    for task in json.loads(gongkai("tasks", "-f", "json")):
+        out.extend(c for c in re.split(r"(?<=[,。;])", task["requirement"]) if len(c) >= 4)
     return out
 
 
@@ -116,25 +137,34 @@ def write_plan(path: Path, n_tasks: int, n_units: int, rng: random.Random) -> No
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def plan_identity(plan_path: Path, task_id: int, workdir: Path) -> str:
+    """The plan name a mark carries, as ``gongkai marks export`` writes it (from a scratch state)."""
+    scratch = workdir / "scratch.sqlite3"
+    gongkai("done", str(task_id), "--all-units", "--date", "2023-11-01", plan=plan_path, state=scratch)
+    return json.loads(gongkai("marks", "export", state=scratch))["marks"][0]["plan"]
+
+
 def write_state(plan_path: Path, state_path: Path, n_marks: int, rng: random.Random) -> int:
-    plan = load_plan(plan_path)
-    directory = Directory(plan)
-    pairs = [(t.id, u) for t in plan.tasks for u in responsible_units(directory, t)]
+    rows = json.loads(gongkai("tasks", "-f", "json", plan=plan_path))
+    pairs = [(row["id"], unit) for row in rows for unit in row["responsible"]]
     chosen = rng.sample(pairs, min(n_marks, len(pairs)))
-    marks = [
-        Mark(plan.meta.identity, t, u, dt.date(2023, 11, 1) + dt.timedelta(days=rng.randint(0, 40)),
-             rng.choice([None, "https://www.rencheng.gov.cn/art/2023/11/1/art_1.html", "任政办〔2023〕5号"]),
-             "bench", "2023-11-01T00:00:00+00:00")
-        for t, u in chosen
-    ]  # fmt: skip
+    notes = [None, "https://www.rencheng.gov.cn/art/2023/11/1/art_1.html", "任政办〔2023〕5号"]
     if state_path.exists():
         state_path.unlink()
-    store = open_store(state_path, write=True)
-    try:
-        for start in range(0, len(marks), 20000):
-            store.add_marks(marks[start : start + 20000])
-    finally:
-        store.close()
+    with tempfile.TemporaryDirectory(prefix="gongkai-synth-") as tmp:
+        plan = plan_identity(plan_path, pairs[0][0], Path(tmp))
+        marks = [
+            {"plan": plan, "task_id": t, "unit": u,
+             "done_on": (dt.date(2023, 11, 1) + dt.timedelta(days=rng.randint(0, 40))).isoformat(),
+             "note": rng.choice(notes), "by": "bench", "marked_at": "2023-11-01T00:00:00+00:00"}
+            for t, u in chosen
+        ]  # fmt: skip
+        document = Path(tmp) / "marks.json"
+        document.write_text(
+            json.dumps({"format": "gongkai-marks", "version": 1, "marks": marks}, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        gongkai("marks", "import", str(document), plan=plan_path, state=state_path)
     return len(marks)
 
 
