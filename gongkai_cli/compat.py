@@ -44,3 +44,13 @@ def fold_help_text() -> None:
 
     make_rich_text._gongkai_folds = True  # type: ignore[attr-defined]
     rich_utils._make_rich_text = make_rich_text
+
+
+def click_command(typer_app: Any) -> Any:
+    """The click command Typer builds for ``typer_app``.
+
+    ``typer.main.get_command`` is documented (Typer's "Using Click" page) but lives in ``typer.main``,
+    whose other names are internal; every use of ``typer.main`` stays in this module."""
+    import typer.main
+
+    return typer.main.get_command(typer_app)

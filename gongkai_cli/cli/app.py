@@ -2,7 +2,7 @@
 
 Each command lives in a module of this package (one per group of commands) with a Typer app of
 its own; the root group imports a module only when one of its commands runs (or help lists them),
-through Typer's public ``typer.main.get_command``.
+through Typer's documented ``get_command`` (compat.click_command).
 
 No ``from __future__ import annotations`` in the command modules: Typer reads the annotations.
 """
@@ -144,7 +144,9 @@ class RootGroup(GongkaiGroup):
             stub.rich_help_panel = PANEL_COMMANDS
             return stub
         module = importlib.import_module(f"{__package__}.{where[0]}")
-        built: Any = typer.main.get_command(getattr(module, where[1]))
+        from ..compat import click_command
+
+        built: Any = click_command(getattr(module, where[1]))
         if where[1] == "app" and isinstance(built, TyperGroup):
             built = built.commands.get(cmd_name)
         if built is not None:
@@ -220,4 +222,6 @@ def main(
 
 def entry() -> None:
     """Run the command line (the console script goes through launch.py first)."""
-    typer.main.get_command(app).main(prog_name="gongkai")
+    from ..compat import click_command
+
+    click_command(app).main(prog_name="gongkai")
