@@ -1,4 +1,4 @@
-"""Write a synthetic plan (same YAML format as gongkai_cli/data/tasks.yaml) and a state file.
+"""Write a synthetic plan (same YAML format as data/tasks.yaml) and a state file.
 
     python bench/synth.py --tasks 10000 --units 200 --marks 100000 --out /tmp/gk-10k
 
