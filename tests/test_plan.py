@@ -21,7 +21,7 @@ from gongkai_cli.plan import (
     validate_plan,
 )
 
-from .helpers.common import BUILT_IN_PLAN, MINIMAL, MINIMAL_DEADLINES, minimal_mapping, write
+from .helpers.common import BUILT_IN_PLAN, MINIMAL, MINIMAL_DEADLINES, minimal_mapping, run_python, write
 
 GOOD = default_plan_path().read_text(encoding="utf-8")
 
@@ -298,3 +298,21 @@ def test_wrong_types_in_a_mapping(field: str, value: object, word: str) -> None:
     plan, problems = check_mapping(mapping)
     assert plan is None
     assert any(field in p.message and word in p.message for p in problems), problems
+
+
+def test_the_plan_package_stands_on_the_model_alone() -> None:
+    """Loading, validating and dumping plans never pulls in the command line, the store or output."""
+    code = """
+import sys
+from gongkai_cli.plan import check_mapping, check_plan, dump_plan, load_plan, schema_markdown
+plan = load_plan()
+check_plan(plan.path)
+dump_plan(plan)
+schema_markdown()
+print(" ".join(m for m in sys.modules if m.split(".")[0] in ("gongkai_cli", "typer", "rich", "click")))
+"""
+    r = run_python(code)
+    assert r.returncode == 0, r.stderr
+    plan = {f"gongkai_cli.plan.{m}" for m in ("read", "validate", "write", "cache")} | {"gongkai_cli.plan"}
+    below = {f"gongkai_cli.{m}" for m in ("model", "dates", "text", "errors", "units")} | {"gongkai_cli"}
+    assert set(r.stdout.split()) <= plan | below, r.stdout

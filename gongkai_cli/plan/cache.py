@@ -1,9 +1,9 @@
 """A cache of validated plans: JSON data keyed by the plan file's content, in a private directory.
 
-Parsing and validating the YAML costs every command 17 ms for the 2023 plan (PyYAML's import
-included) and 490 ms at 10,000 rows; reading the same plan back from JSON costs 2 ms and 40 ms
-(bench/README.md). So a plan that validated before is read from JSON. JSON holds data only: nothing
-in an entry can run code, unlike the pickle of gongkai 1.0.
+Parsing and validating the YAML would cost every command 16 ms for the 2023 plan (PyYAML's import
+included; a quarter of the whole start) and 520 ms at 10,000 rows; reading the same plan back from
+JSON costs 2 ms and 38 ms (bench/README.md). So a plan that validated before is read from JSON.
+JSON holds data only: nothing in an entry can run code, unlike the pickle of gongkai 1.0.
 
 - The key is a BLAKE2b digest of the file's bytes with gongkai's version, the format version and
   this cache's own version: any edit, upgrade or format change misses, and a miss parses the file.

@@ -218,10 +218,8 @@ def _line(obj: Any) -> int:
 def _at(obj: Any, key: Any) -> int:
     """The line of ``obj[key]``; the line of ``obj`` itself when the key has none."""
     lines = getattr(obj, "lines", None)
-    if isinstance(lines, dict) and key in lines:
-        line: int = lines[key]
-        return line
-    return _line(obj)
+    line: int | None = lines.get(key) if isinstance(lines, dict) else None
+    return _line(obj) if line is None else line
 
 
 def _is_int(value: Any) -> TypeGuard[int]:
@@ -257,7 +255,7 @@ class _Checker:
     def record(self, obj: Any, kind: str, line: int, where: str) -> Mapping[Any, Any] | None:
         """Check one mapping against SCHEMA[kind]; None when it is not a mapping at all."""
         _title, fields = SCHEMA[kind]
-        if not isinstance(obj, Mapping):
+        if not _is_map(obj):
             self.add(line, f"{where}应是一个映射（字段: 值），而不是 {_type_name(obj)}")
             return None
         known = {f.name: f for f in fields}
@@ -286,14 +284,20 @@ class _Checker:
             yield from _items(seq)
 
 
+def _is_map(value: Any) -> bool:
+    return isinstance(value, (dict, Mapping))  # dict first: the ABC check is slow
+
+
 def _has_type(value: Any, types: tuple[type, ...]) -> bool:
+    if type(value) in types:  # the common case, exactly (a bool is not taken for an int here)
+        return True
     if isinstance(value, bool):
         return bool in types
     if isinstance(value, dt.datetime):
         return dt.datetime in types
     if isinstance(value, tuple):  # a sequence built in Python, as good as a list
         return list in types
-    if isinstance(value, Mapping):
+    if _is_map(value):
         return dict in types
     return isinstance(value, types)
 
@@ -448,9 +452,7 @@ def _build_directory(c: _Checker, top: Mapping[Any, Any]) -> tuple[list[Unit], l
         )
     unit_names = {u.name for u in units}
     raw_groups = list(c.items(top, "groups"))
-    group_names = {
-        r["name"].strip() for r, _ in raw_groups if isinstance(r, Mapping) and isinstance(r.get("name"), str)
-    }
+    group_names = {r["name"].strip() for r, _ in raw_groups if _is_map(r) and isinstance(r.get("name"), str)}
     for i, (raw, line) in enumerate(raw_groups, 1):
         where = f"groups 第 {i} 项"
         obj = c.record(raw, "group", line, where)

@@ -133,7 +133,7 @@ def _task_fields(task: Task, year: int) -> list[tuple[str, Any]]:
         ("requirement", task.requirement),
         ("deadline_text", task.deadline.text),
     ]
-    if _needs_date(task, year):
+    if task.deadline.date is not None and _needs_date(task, year):
         fields.append(("deadline", task.deadline.date))
     return fields
 
