@@ -52,12 +52,9 @@ def open(
 
 def load_plan(path: str | Path | None = None) -> Plan:
     """A valid plan from a YAML file (None: the built-in 2023 plan), or PlanError."""
-    from pathlib import Path
-
-    from .plan import default_plan_path
     from .plan import load_plan as _load
 
-    return _load(default_plan_path() if path is None else Path(path))
+    return _load(path)
 
 
 def dump_plan(plan: Plan) -> str:

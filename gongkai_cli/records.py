@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .model import Event, Group, Mark, Plan, Task
+from .model import Event, Group, Plan, Task
 from .queries import Match, Pair, StatusLine, units_text
 from .units import Directory, derived_aliases
 
@@ -120,18 +120,6 @@ def event_records(events: Sequence[Event], zone: dt.tzinfo) -> list[dict[str, An
             }
         )
     return out
-
-
-def mark_record(mark: Mark) -> dict[str, Any]:
-    return {
-        "plan": mark.plan,
-        "task_id": mark.task_id,
-        "unit": mark.unit,
-        "done_on": mark.done_on.isoformat(),
-        "note": mark.note,
-        "by": mark.by,
-        "marked_at": mark.marked_at,
-    }
 
 
 def status_records(lines: Sequence[StatusLine]) -> list[dict[str, Any]]:

@@ -32,13 +32,13 @@ from .queries import (
 )
 from .records import (
     event_records,
-    mark_record,
     pair_records,
     show_record,
     status_records,
     task_record,
     unit_records,
 )
+from .store.base import mark_record
 from .text import normalize
 from .units import Directory
 
@@ -174,18 +174,12 @@ class Workspace:
 
     def marked(self) -> frozenset[tuple[int, str]]:
         """(task id, unit) of every mark of this plan; reading never creates the state file."""
-        store = self._store(write=False)
-        try:
+        with self._store(write=False) as store:
             return store.marked_pairs(self.plan.meta.identity)
-        finally:
-            store.close()
 
     def marks(self) -> dict[tuple[int, str], Mark]:
-        store = self._store(write=False)
-        try:
+        with self._store(write=False) as store:
             return store.plan_marks(self.plan.meta.identity)
-        finally:
-            store.close()
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -238,13 +232,10 @@ class Workspace:
     def log(self, task_id: int | str | None = None, unit: UnitLike = None) -> list[dict[str, Any]]:
         task = self.task(task_id) if task_id is not None else None
         who = self.unit(unit)
-        store = self._store(write=False)
-        try:
+        with self._store(write=False) as store:
             events = store.events(
                 self.plan.meta.identity, task.id if task else None, who.name if who else None
             )
-        finally:
-            store.close()
         return event_records(events, plan_zone(self.plan.meta.timezone))
 
     def status(
@@ -314,12 +305,9 @@ class Workspace:
             Mark(identity, t.id, name, done_on, note.strip() if note else None, marker, stamp)
             for t, name in pairs
         ]
-        store = self._store(write=True)
-        try:
+        with self._store(write=True) as store:
             added, present = store.add_marks(marks)
             location = store.location
-        finally:
-            store.close()
         return MarkResult([mark_record(m) for m in added], [mark_record(m) for m in present], location)
 
     def undo(
@@ -328,14 +316,11 @@ class Workspace:
         tasks = self.tasks_by_ids(ids)
         who, from_env = self.acting_unit(unit, all_units)
         pairs = [(t.id, name) for t, name in pairs_to_mark(self.directory, tasks, who, all_units, from_env)]
-        store = self._store(write=True)
-        try:
+        with self._store(write=True) as store:
             removed, missing = store.remove_marks(
                 self.plan.meta.identity, pairs, (by or "").strip() or login_name()
             )
             location = store.location
-        finally:
-            store.close()
         return MarkResult(
             [mark_record(m) for m in removed], [{"task_id": t, "unit": u} for t, u in missing], location
         )
@@ -345,23 +330,17 @@ class Workspace:
     def export_marks(self) -> dict[str, Any]:
         from .store import export_document
 
-        store = self._store(write=False)
-        try:
+        with self._store(write=False) as store:
             return export_document(store.all_marks())
-        finally:
-            store.close()
 
     def import_marks(self, text: str, where: str) -> ImportResult:
         from .store import parse_export
 
         marks = parse_export(text, where)
         check_imported_marks(self.plan, self.directory, marks)
-        store = self._store(write=True)
-        try:
+        with self._store(write=True) as store:
             added, same, conflicts = store.import_marks(marks)
             location = store.location
-        finally:
-            store.close()
         return ImportResult(
             [mark_record(m) for m in added],
             [mark_record(m) for m in same],

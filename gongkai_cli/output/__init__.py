@@ -39,9 +39,3 @@ def render(views: View | Sequence[View], fmt: str = "table", color: str = "auto"
 
     for view in views:
         write(view.kind, view.records, fmt, view.days_key)
-
-
-def write_json(data: Any) -> None:
-    from .machine import write_json as _write_json
-
-    _write_json(data)
