@@ -1,0 +1,1 @@
+"""Importers: one reader per file format, each producing grid.Document; normalise.py makes a plan mapping."""
