@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -20,19 +20,26 @@ from .errors import UsageError
 from .model import Group, Mark, Plan, Task, Unit
 from .queries import (
     POSSIBLE,
+    Completion,
     TaskFilter,
+    Who,
     check_imported_marks,
     due_pairs,
+    is_placeholder,
     overdue_pairs,
     pairs_to_mark,
     parse_part_ref,
     parse_section_ref,
+    parse_status,
+    row_state,
     select_tasks,
     status_lines,
+    task_states,
 )
 from .records import (
     event_records,
     pair_records,
+    progress_records,
     show_record,
     status_records,
     task_record,
@@ -44,10 +51,13 @@ from .units import Directory
 
 UNIT_ENV = "GONGKAI_UNIT"
 BY_VALUES = ("unit", "section", "part")
-STATUS_VALUES = ("open", "partial", "done", "overdue")
+STATUS_VALUES = ("open", "partial", "done", "overdue", "on_time", "done_late", "not_due", "ongoing")
+EVERYTHING = ("全部", "所有", "all")  # --unit 全部: every unit, whatever GONGKAI_UNIT says
+BY_WORDS = {"单位": "unit", "工作任务": "section", "任务": "section", "部分": "part"}
 
 DateLike = str | dt.date | None
 UnitLike = str | Unit | Group | None
+UnitsLike = UnitLike | Sequence[str | Unit | Group]  # one unit, or several (the union)
 Ids = int | str | Iterable[int | str]
 
 
@@ -61,6 +71,25 @@ class TaskList(NamedTuple):
     due_by: dt.date | None
     search: str | None
     status: str | None
+    scope: tuple[str, ...] = ()  # the units asked about (or GONGKAI_UNIT's), empty: every unit
+
+
+class Scope(NamedTuple):
+    """Whom a query or report is for: the units asked, GONGKAI_UNIT's unit, or everyone."""
+
+    whos: tuple[Who, ...]  # empty: every unit
+    from_env: bool  # the scope is GONGKAI_UNIT's, not asked on the command line
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(w.name for w in self.whos)
+
+    @property
+    def who(self) -> Who | tuple[Who, ...] | None:
+        """What queries.py takes: None, one unit, or a tuple of them."""
+        if not self.whos:
+            return None
+        return self.whos[0] if len(self.whos) == 1 else self.whos
 
 
 class MarkResult(NamedTuple):
@@ -114,6 +143,43 @@ class Workspace:
         if value is None or isinstance(value, (Unit, Group)):
             return value
         return self.directory.resolve(value)
+
+    def scope(self, units: UnitsLike = None, all_units: bool = False) -> Scope:
+        """``--unit`` (repeated or ``a,b``), else ``--all``/``--unit 全部`` for everyone, else the
+        liaison's own unit (GONGKAI_UNIT), else everyone."""
+        if isinstance(units, Scope):
+            return units
+        values: list[str | Unit | Group] = []
+        for value in [units] if isinstance(units, (str, Unit, Group)) else list(units or []):
+            if isinstance(value, str):
+                values += [v.strip() for v in re.split(r"[,，、;；]", value) if v.strip()]
+            else:
+                values.append(value)
+        if any(isinstance(v, str) and normalize(v).lower() in EVERYTHING for v in values):
+            if len(values) > 1:
+                raise UsageError("--unit 全部 不能和其他单位同时给出")
+            return Scope((), False)
+        if values:
+            if all_units:
+                raise UsageError("--unit 和 --all 只能选一个")
+            found = [v if isinstance(v, (Unit, Group)) else self.directory.resolve(v) for v in values]
+            return Scope(tuple(dict.fromkeys(found)), False)
+        if all_units or not self.default_unit:
+            return Scope((), False)
+        try:
+            return Scope((self.directory.resolve(self.default_unit),), True)
+        except UsageError as exc:
+            raise UsageError(f"环境变量 {UNIT_ENV}：{exc}") from None
+
+    def year_note(self, as_of: dt.date) -> str | None:
+        """One line when the plan's year is over on ``as_of`` (a report of last year's plan)."""
+        year = self.plan.meta.year
+        if as_of <= dt.date(year, 12, 31):
+            return None
+        return (
+            f"提示：本计划是 {year} 年的，已于 {year}-12-31 结束，以下按 {as_of.isoformat()} 计算；"
+            f"看当年情况请加 --as-of {year}-12-31，或用 --plan（GONGKAI_PLAN）换成今年的计划"
+        )
 
     def section(self, value: str | int | None) -> int | None:
         return None if value is None else parse_section_ref(self.plan, str(value))
@@ -177,15 +243,24 @@ class Workspace:
         with self._store(write=False) as store:
             return store.marked_pairs(self.plan.meta.identity)
 
-    def marks(self) -> dict[tuple[int, str], Mark]:
+    def marks(self, as_of: dt.date | None = None) -> dict[tuple[int, str], Mark]:
+        """Every mark of this plan; with ``as_of``, only those completed on or before that day."""
         with self._store(write=False) as store:
-            return store.plan_marks(self.plan.meta.identity)
+            marks = store.plan_marks(self.plan.meta.identity)
+        if as_of is None:
+            return marks
+        return {k: m for k, m in marks.items() if m.done_on <= as_of}
+
+    def completion(self, as_of: dt.date) -> Completion:
+        """(task id, unit) -> completion date, for marks completed on or before ``as_of``: a report
+        as of a day is true to that day."""
+        return {k: m.done_on for k, m in self.marks(as_of).items()}
 
     # -- queries ---------------------------------------------------------------------------
 
     def select(
         self,
-        unit: UnitLike = None,
+        unit: UnitsLike = None,
         section: str | int | None = None,
         part: str | int | None = None,
         due_by: DateLike = None,
@@ -193,15 +268,16 @@ class Workspace:
         status: str | None = None,
         as_of: DateLike = None,
         possible: bool = False,
+        all_units: bool = False,
     ) -> TaskList:
-        """The rows that pass every filter, in document order, with how they reached the unit."""
-        if status is not None and status not in STATUS_VALUES:
-            raise UsageError(f"--status 的值无效：{status!r}（可选：{'、'.join(STATUS_VALUES)}）")
-        who = self.unit(unit)
+        """The rows that pass every filter, in document order, with how they reached the unit(s)."""
+        if status is not None:
+            status = parse_status(status)
+        scope = self.scope(unit, all_units)
         day = self.date(as_of, self.today)
         assert day is not None
         flt = TaskFilter(
-            who=who,
+            who=scope.who,
             include_possible=True,  # selected once; kept only with possible=True, else counted
             section=self.section(section),
             part=self.part(part),
@@ -210,21 +286,48 @@ class Workspace:
             status=status,
             as_of=day,
         )
-        matches = select_tasks(self.plan, self.directory, flt, self.marked())
+        matches = select_tasks(self.plan, self.directory, flt, self.completion(day))
         hidden = 0
         if not possible:
             shown = [m for m in matches if not (m.relation and m.relation.kind == POSSIBLE)]
             hidden, matches = len(matches) - len(shown), shown
         records = [task_record(self.plan, m) for m in matches]
-        return TaskList(records, hidden, who.name if who else None, day, flt.due_by, search, status)
+        who = "、".join(scope.names) or None
+        return TaskList(records, hidden, who, day, flt.due_by, search, status, scope.names)
 
     def tasks(self, unit: UnitLike = None, **filters: Any) -> list[dict[str, Any]]:
         """Rows as ``gongkai tasks -f json`` prints them (filters: section, part, due_by, search,
         status, as_of, possible)."""
         return self.select(unit, **filters).records
 
-    def show(self, task_id: int | str) -> dict[str, Any]:
-        return show_record(self.plan, self.directory, self.task(task_id))
+    def show(
+        self,
+        task_id: int | str,
+        as_of: DateLike = None,
+        unit: UnitsLike = None,
+        all_units: bool = False,
+        history: int = 5,
+    ) -> dict[str, Any]:
+        """The row, its groups, each responsible unit's progress on ``as_of`` (only the scope's units
+        when there is one) with evidence, and the last ``history`` entries of its history."""
+        task = self.task(task_id)
+        day = self.date(as_of, self.today)
+        assert day is not None
+        scope = self.scope(unit, all_units)
+        marks = self.marks(day)
+        states = task_states(self.directory, task, {k: m.done_on for k, m in marks.items()}, day)
+        record = show_record(self.plan, self.directory, task, states, row_state(task, states, day))
+        wanted = _scope_units(self.directory, scope)
+        record["as_of"] = day.isoformat()
+        record["scope"] = list(scope.names)
+        shown = [s for s in states if wanted is None or s.unit in wanted]
+        record["progress"] = progress_records(task.id, shown, marks)
+        for item in record["progress"]:  # an open-ended phrase: to be claimed (待认领), not a unit
+            item["placeholder"] = is_placeholder(self.directory, item["unit"])
+        events = self.log(task.id)
+        record["history"] = events[-history:] if history else []
+        record["history_total"] = len(events)
+        return record
 
     def units(self) -> dict[str, Any]:
         return unit_records(self.plan, self.directory)
@@ -239,40 +342,54 @@ class Workspace:
         return event_records(events, plan_zone(self.plan.meta.timezone))
 
     def status(
-        self, by: str = "unit", as_of: DateLike = None, unit: UnitLike = None, window: int | str = 7
+        self,
+        by: str = "unit",
+        as_of: DateLike = None,
+        unit: UnitsLike = None,
+        window: int | str = 7,
+        all_units: bool = False,
     ) -> list[dict[str, Any]]:
+        by = BY_WORDS.get(normalize(by), by)
         if by not in BY_VALUES:
             raise UsageError(f"--by 的值无效：{by!r}（可选：{'、'.join(BY_VALUES)}）")
         day = self.date(as_of, self.today)
         assert day is not None
         days = window if isinstance(window, int) else parse_duration(window)
-        lines = status_lines(self.plan, self.directory, self.marked(), by, day, days, self.unit(unit))
+        who = self.scope(unit, all_units).who
+        lines = status_lines(self.plan, self.directory, self.completion(day), by, day, days, who)
         return status_records(lines)
 
     def overdue(
-        self, as_of: DateLike = None, unit: UnitLike = None, section: str | int | None = None
+        self,
+        as_of: DateLike = None,
+        unit: UnitsLike = None,
+        section: str | int | None = None,
+        all_units: bool = False,
     ) -> list[dict[str, Any]]:
         day = self.date(as_of, self.today)
         assert day is not None
+        who = self.scope(unit, all_units).who
         pairs = overdue_pairs(
-            self.plan, self.directory, self.marked(), day, self.unit(unit), self.section(section)
+            self.plan, self.directory, self.completion(day), day, who, self.section(section)
         )
-        return list(pair_records(self.plan, pairs, "days_overdue"))
+        return list(pair_records(self.plan, pairs, "days_overdue", self.directory))
 
     def due(
         self,
         within: int | str = 7,
         as_of: DateLike = None,
-        unit: UnitLike = None,
+        unit: UnitsLike = None,
         section: str | int | None = None,
+        all_units: bool = False,
     ) -> list[dict[str, Any]]:
         day = self.date(as_of, self.today)
         assert day is not None
         days = within if isinstance(within, int) else parse_duration(within)
+        who = self.scope(unit, all_units).who
         pairs = due_pairs(
-            self.plan, self.directory, self.marked(), day, days, self.unit(unit), self.section(section)
+            self.plan, self.directory, self.completion(day), day, days, who, self.section(section)
         )
-        return list(pair_records(self.plan, pairs, "days_left"))
+        return list(pair_records(self.plan, pairs, "days_left", self.directory))
 
     # -- marking ---------------------------------------------------------------------------
 
@@ -354,9 +471,10 @@ class Workspace:
         self,
         kind: str,
         as_of: DateLike = None,
-        unit: UnitLike = None,
+        unit: UnitsLike = None,
         window: int | str = 7,
         tick: Callable[[int], None] | None = None,
+        all_units: bool = False,
     ) -> tuple[int, bytes | Iterator[bytes]]:
         """(rows, the file's bytes) of a ledger: xlsx, ics, html or md."""
         from .ledgers import FORMATS, build_ledger
@@ -366,11 +484,21 @@ class Workspace:
         day = self.date(as_of, self.today)
         assert day is not None
         days = window if isinstance(window, int) else parse_duration(window)
-        who = self.unit(unit)
-        ledger = build_ledger(
-            self.plan, self.directory, self.marks(), day, days, who.name if who else None, tick
-        )
+        scope = self.scope(unit, all_units)
+        ledger = build_ledger(self.plan, self.directory, self.marks(day), day, days, scope.names, tick)
         return len(ledger.rows), FORMATS[kind](ledger)
+
+
+def _scope_units(directory: Directory, scope: Scope) -> set[str] | None:
+    """The unit names a scope covers (a closed group's members too); None: every unit."""
+    if not scope.whos:
+        return None
+    out: set[str] = set()
+    for who in scope.whos:
+        out.add(who.name)
+        if isinstance(who, Group) and who.definite:
+            out |= set(who.members)
+    return out
 
 
 def open_workspace(

@@ -429,9 +429,12 @@ def test_status_filters_and_progress(run, backend: SqliteBackend) -> None:  # ty
 
 
 def test_overdue_status_uses_the_as_of_day(run, backend: SqliteBackend) -> None:  # type: ignore[no-untyped-def]
-    run("done", "7")
+    run("done", "7", "--date", "2023-11-20")
     november = [r["id"] for r in run.json("tasks", "--status", "overdue", "--as-of", "2023-12-01")]
     assert november == [6, 8, 9, 10, 11, 12]  # the 11月底前 rows (6-12) less row 7, which is done
+    run("done", "6", "--date", "2023-12-05")  # done after the day asked: still overdue that day
+    november = [r["id"] for r in run.json("tasks", "--status", "overdue", "--as-of", "2023-12-01")]
+    assert november == [6, 8, 9, 10, 11, 12]
     assert run.json("tasks", "--status", "overdue", "--as-of", "2023-11-30") == []
 
 

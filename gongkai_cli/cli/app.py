@@ -24,7 +24,9 @@ from ..errors import EXIT_INTERRUPTED, EXIT_USAGE, GongkaiError
 # line of each command's own help).
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "tasks": ("tasks", "app", "列出分解表中的任务，可按单位、工作任务、部分、截止日期和关键词筛选。"),
-    "show": ("tasks", "app", "显示一项任务的全部内容，以及其中的统称各包括哪些单位。"),
+    "show": (
+        "tasks", "app", "显示一项任务的全部内容、其中的统称各包括哪些单位、各单位的完成情况和最近的历史记录。"
+    ),
     "done": ("marks", "app", "标记任务完成：按责任单位记录，几个编号一起标记时要么全部成功，要么都不改。"),
     "undo": ("marks", "app", "撤销完成标记。历史记录会同时保留标记和撤销两条。"),
     "log": ("marks", "app", "完成情况的历史：每一次标记和撤销，何时、何人、哪个单位、佐证材料。只增不删。"),

@@ -7,7 +7,21 @@ from typing import Annotated, Any
 import typer
 
 from .app import GongkaiCommand
-from .options import ARGUMENTS, AsOfOpt, PlanOpt, StateOpt, UnitOpt, WindowOpt, choice, opt, say, workspace
+from .options import (
+    ARGUMENTS,
+    AllOpt,
+    AsOfOpt,
+    PlanOpt,
+    StateOpt,
+    UnitsOpt,
+    WindowOpt,
+    choice,
+    opt,
+    report_notes,
+    say,
+    scope_words,
+    workspace,
+)
 
 app = typer.Typer()
 
@@ -27,7 +41,8 @@ def export(
         ),
     ],
     output: Annotated[str, opt("--output", "-o", help="输出文件；已存在时整体替换（必填）", metavar="PATH")],
-    unit: UnitOpt = None,
+    unit: UnitsOpt = None,
+    all_units: AllOpt = False,
     as_of: AsOfOpt = None,
     window: WindowOpt = "7d",
     plan_file: PlanOpt = None,
@@ -40,6 +55,8 @@ def export(
     from ..output.files import write_atomically
 
     ws = workspace(plan_file, state_file)
+    scope = ws.scope(unit, all_units)
+    day = ws.date(as_of, ws.today)
     if sys.stderr.isatty() and len(ws.plan.tasks) >= PROGRESS_FROM:
         from rich.console import Console
         from rich.progress import Progress
@@ -47,11 +64,12 @@ def export(
         with Progress(console=Console(stderr=True), transient=True) as bar:
             step = bar.add_task("整理任务", total=len(ws.plan.tasks))
             tick: Any = lambda n: bar.advance(step, n)  # noqa: E731
-            rows, data = ws.ledger(kind, as_of, unit, window, tick)
+            rows, data = ws.ledger(kind, day, scope, window, tick)
             bar.update(step, completed=len(ws.plan.tasks))
             bar.add_task(f"生成 {kind.upper()}", total=None)
             write_atomically(Path(output), data)
     else:
-        rows, data = ws.ledger(kind, as_of, unit, window)
+        rows, data = ws.ledger(kind, day, scope, window)
         write_atomically(Path(output), data)
-    say(f"已导出 {rows} 项任务到 {output}")
+    report_notes(ws, scope, day, "table")
+    say(f"已导出 {rows} 项任务到 {output}" + (f"（单位：{scope_words(scope)}）" if scope.names else ""))

@@ -13,16 +13,18 @@ OPTIONS = "选项"
 ARGUMENTS = "参数"
 
 
-def choice(name: str, values: tuple[str, ...]) -> Callable[[Any], Any]:
-    """A callback accepting one of ``values`` (any case)."""
+def choice(name: str, values: tuple[str, ...], words: dict[str, str] | None = None) -> Callable[[Any], Any]:
+    """A callback accepting one of ``values`` (any case), or a word for one (``单位`` for unit)."""
 
     def check(value: str | None) -> str | None:
         if value is None:
             return value
         folded = value.strip().lower()
+        folded = (words or {}).get(folded, folded)
         if folded in values:
             return folded
-        raise typer.BadParameter(f"{value!r} 不是可选值（可选：{'、'.join(values)}）", param_hint=name)
+        shown = "、".join(values) + (f"，或 {'、'.join(words)}" if words else "")
+        raise typer.BadParameter(f"{value!r} 不是可选值（可选：{shown}）", param_hint=name)
 
     return check
 
@@ -86,6 +88,17 @@ UnitOpt = Annotated[
     str | None,
     opt("--unit", "-u", help="责任单位（简称、全称或别名均可），也可以是统称", metavar="UNIT"),
 ]
+UnitsOpt = Annotated[
+    list[str] | None,
+    opt(
+        "--unit",
+        "-u",
+        help="责任单位（简称、全称或别名均可，也可以是统称）；可重复给出或用逗号分隔，结果为并集。"
+        "默认为环境变量 GONGKAI_UNIT 的单位；--unit 全部 与 --all 相同",
+        metavar="UNIT",
+    ),
+]
+AllOpt = Annotated[bool, opt("--all", help="全部单位：不按环境变量 GONGKAI_UNIT 限定（同 --unit 全部）")]
 WindowOpt = Annotated[
     str,
     opt(
@@ -104,6 +117,22 @@ def workspace(plan: str | None, state: str | None = None) -> Any:
 
 def say(message: str) -> None:
     sys.stderr.write(message + "\n")
+
+
+def scope_words(scope: Any) -> str:
+    """``区教体局（环境变量 GONGKAI_UNIT；加 --all 看全部单位）`` for captions and notes."""
+    names = "、".join(scope.names)
+    return f"{names}（环境变量 GONGKAI_UNIT；加 --all 看全部单位）" if scope.from_env else names
+
+
+def report_notes(ws: Any, scope: Any, day: Any, fmt: str) -> None:
+    """What a report says on stderr beside its data: that the plan's year is over (one line, not
+    with -f json), and, outside tables (which say it in their caption), the GONGKAI_UNIT scope."""
+    note = ws.year_note(day) if fmt != "json" else None
+    if note:
+        say(note)
+    if scope.from_env and fmt != "table":
+        say(f"只列出 {scope_words(scope)}")
 
 
 def summarise(pairs: list[tuple[int, str]], limit: int = 8) -> str:

@@ -162,6 +162,24 @@ def _task_md_rows(records: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]
         }
 
 
+PAIR_MD_COLUMNS = ("unit", "id", "section", "requirement", "deadline", "days", "via")
+PAIR_MD_HEADERS = ("单位", "编号", "工作任务", "具体要求", "完成时限", "天数", "经由统称")
+
+
+def _pair_md_rows(records: Iterable[dict[str, Any]], days_key: str) -> Iterable[dict[str, Any]]:
+    """``overdue``/``due`` as a person reads them, like ``tasks -f md``: names, not numbers."""
+    for r in records:
+        yield {
+            "unit": r["unit"],
+            "id": r["id"],
+            "section": f"{r['section_label']}{r['section_title']}",
+            "requirement": r["requirement"],
+            "deadline": f"{r['deadline_text']}（{r['deadline'] or '无截止日期'}）",
+            "days": r.get(days_key),
+            "via": r.get("via"),
+        }
+
+
 def _relation_label(record: dict[str, Any]) -> str:
     relation = record.get("relation")
     if relation is None:
@@ -191,6 +209,10 @@ def write(kind: str, records: Any, fmt: str, days_key: str = "") -> None:
     }[kind]
     if kind == "units":
         records = records["units"]
+    if kind == "pairs" and fmt == "md":
+        headers = (*PAIR_MD_HEADERS[:5], DAYS_HEADERS.get(days_key, days_key), PAIR_MD_HEADERS[6])
+        write_markdown(_pair_md_rows(records, days_key), PAIR_MD_COLUMNS, headers)
+        return
     if fmt == "md":
         write_markdown(records, columns, headers)
     else:

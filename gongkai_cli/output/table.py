@@ -305,17 +305,39 @@ def _progress_cell(record: dict[str, Any]) -> Text:
     done = record.get("done_units") or []
     whole = f"{len(done)}/{len(responsible)}" if len(responsible) > 1 else ""
     own = record.get("unit_done")
+    mine = record.get("for_units") or []
+    if len(mine) > 1:  # several units asked: each one's own part
+        for i, m in enumerate(mine):
+            word = STATE_WORDS.get(m["state"] or "", "无本单位部分")
+            out.append(("\n" if i else "") + f"{m['unit']}：{word}", style=STATE_STYLES.get(m["state"] or ""))
+        if whole:
+            out.append(f"\n全行 {whole}", style="dim")
+        return out
     if own is not None:
         out.append("已完成" if own else "未完成", style="green" if own else None)
+        if record.get("unit_state") == "done_late":
+            out.append("（逾期完成）", style="yellow")
         if whole:
             out.append(f"\n全行 {whole}", style="dim")
     elif record.get("status") == "done":
         out.append("已完成", style="green")
+        if record.get("state") == "done_late":
+            out.append("（逾期完成）", style="yellow")
     else:
         out.append(whole or "未完成")
     if record.get("overdue"):
         out.append("\n逾期", style="bold red")
     return out
+
+
+STATE_WORDS = {
+    "open": "未到期",
+    "overdue": "逾期未完成",
+    "done": "按时完成",
+    "done_late": "逾期完成",
+    "ongoing": "持续推进",
+}
+STATE_STYLES = {"overdue": "bold red", "done": "green", "done_late": "yellow"}
 
 
 def tasks_table(records: Sequence[dict[str, Any]], title: str, caption: str, who: str | None) -> Table:
@@ -381,7 +403,53 @@ def show_panel(record: dict[str, Any]) -> Table:
         ("完成时限", f"{record['deadline_text']}（{date}）"),
     ]
     rows += [("统称", f"{g['name']}：{group_summary(g)}") for g in record["expanded"] if g["group"]]
+    if record.get("state"):
+        rows.append(("完成情况", f"{record['state_label']}（截至 {record['as_of']}）"))
     return _grid(rows)
+
+
+def show_tables(record: dict[str, Any], who: str | None) -> list[RenderableType]:
+    """The row, then each unit's part (only the scope's units when there is one), then its history."""
+    out: list[RenderableType] = [show_panel(record)]
+    progress = record.get("progress")
+    if progress:
+        done = sum(1 for p in progress if p["done_on"])
+        late = sum(1 for p in progress if p["state"] == "done_late")
+        caption = f"已完成 {done}/{len(progress)}（其中逾期完成 {late}），未完成 {len(progress) - done}"
+        if who:
+            caption = f"单位：{who}；{caption}"
+        table = new_table(
+            col("单位", ratio=2),
+            col("完成情况"),
+            col("完成日期"),
+            col("佐证材料", ratio=3),
+            col("标记人", ratio=1),
+            title="各单位完成情况",
+            caption=caption,
+        )
+        for p in progress:
+            unit: Cell = p["unit"]
+            if p.get("via"):
+                unit = [(p["unit"], ""), (f"\n（经由：{p['via']}）", "dim")]
+            elif p.get("placeholder"):
+                unit = [(p["unit"], ""), ("\n（待认领：开放式表述）", "dim")]
+            table.add_row(
+                cell(unit),
+                cell([(p["state_label"], STATE_STYLES.get(p["state"], ""))]),
+                cell(p["done_on"] or ""),
+                cell(p.get("note") or ""),
+                cell(p.get("by") or ""),
+            )
+        out.append(table)
+    history = record.get("history")
+    if history:
+        total = record.get("history_total", len(history))
+        table = log_table(history)
+        table.title = plain(f"最近的历史记录（{len(history)}/{total}）", "bold")
+        if total > len(history):
+            table.caption = plain(f"全部历史：gongkai log {record['id']}", "dim")
+        out.append(table)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -465,7 +533,16 @@ def progress_bar(ratio: float, width: int = 8) -> str:
 
 def status_table(records: Sequence[dict[str, Any]], by: str, caption: str) -> Table:
     title = {"unit": "各单位完成情况", "section": "各项工作任务完成情况", "part": "各部分完成情况"}[by]
-    numbers = ("任务", "完成", *(("部分",) if by != "unit" else ()), "未完", "逾期", "临近")
+    # Two-line headers keep the numbers narrow enough for 80 columns.
+    numbers = (
+        "任务",
+        "按时\n完成",
+        "逾期\n完成",
+        *(("部分",) if by != "unit" else ()),
+        "未完",
+        "逾期",
+        "临近",
+    )
     table = new_table(
         col("状态"),
         col({"unit": "单位", "section": "工作任务", "part": "部分"}[by], ratio=1),
@@ -476,11 +553,15 @@ def status_table(records: Sequence[dict[str, Any]], by: str, caption: str) -> Ta
     )
     dot = "*" if ASCII else "●"
     for s in records:
+        if s.get("placeholder"):
+            continue
+        done_late = s.get("done_late") or 0
         cells: list[Cell] = [
             [(f"{dot} {LIGHT_LABELS[s['light']]}", LIGHT_STYLES[s["light"]])],
             s["label"],
             str(s["rows"]),
-            str(s["done"]),
+            str(s["done"] - done_late),
+            [(str(done_late), "yellow" if done_late else "")],
         ]
         if by != "unit":
             cells.append(str(s["partial"]))
@@ -491,6 +572,22 @@ def status_table(records: Sequence[dict[str, Any]], by: str, caption: str) -> Ta
             progress_bar(s["progress"]),
         ]
         table.add_row(*map(cell, cells))
+    return table
+
+
+def placeholder_table(records: Sequence[dict[str, Any]]) -> Table:
+    """Open-ended phrases (区政府有关部门单位……): rows to be claimed by whichever unit does the work,
+    not units to chase, so no light and no overdue count."""
+    table = new_table(
+        col("表述", ratio=1),
+        col("任务", right=True),
+        col("已认领", right=True),
+        col("待认领", right=True),
+        title="待认领（开放式表述，不是单位）",
+        caption="由实际承办的单位认领：gongkai done 编号 --unit 单位",
+    )
+    for s in records:
+        table.add_row(cell(s["label"]), cell(str(s["rows"])), cell(str(s["done"])), cell(str(s["open"])))
     return table
 
 
@@ -554,13 +651,19 @@ def tables_for(view: Any) -> list[RenderableType]:
     if kind == "tasks":
         return [tasks_table(records, view.title, view.caption, view.who)]
     if kind == "show":
-        return [show_panel(records)]
+        return show_tables(records, view.who)
     if kind == "units":
         return list(units_tables(records))
     if kind == "log":
         return [log_table(records)]
     if kind == "status":
-        return [status_table(records, view.by, view.caption)]
+        placeholders = [s for s in records if s.get("placeholder")]
+        tables: list[RenderableType] = []
+        if len(placeholders) < len(records):
+            tables.append(status_table(records, view.by, view.caption))
+        if placeholders:
+            tables.append(placeholder_table(placeholders))
+        return tables
     if kind == "pairs":
         make = pairs_digest_table if view.digest else pairs_table
         return [make(records, view.title, view.days_key, view.caption)]
