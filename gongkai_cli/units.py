@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from .errors import UsageError
@@ -35,6 +37,21 @@ def derived_aliases(unit: Unit) -> list[str]:
                 out.append(key[: -len(suffix)])
                 break
     return out
+
+
+# Commas separate names in ``--unit 长沟镇,喻屯镇``; 、 does not, because names and aliases contain it
+# (区政府各部门、直属事业单位), and neither does a comma inside parentheses.
+_NAME_SEPARATOR = re.compile(r"[,，](?![^(（]*[)）])")
+
+
+def split_names(values: str | Iterable[str] | None) -> list[str]:
+    """``["长沟镇,喻屯镇", "区教体局"]`` -> ``["长沟镇", "喻屯镇", "区教体局"]``: each name once, in order."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    names = (piece.strip() for value in values for piece in _NAME_SEPARATOR.split(value))
+    return list(dict.fromkeys(name for name in names if name))
 
 
 class Relation(NamedTuple):
