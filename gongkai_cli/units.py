@@ -138,6 +138,13 @@ class Directory:
                 possible = written
         return Relation(POSSIBLE, possible) if possible else None
 
+    def may_claim(self, unit: Unit, group: Group) -> bool:
+        """Whether ``unit`` may claim a row under ``group``: an open-ended phrase (or one whose
+        members are unknown) the unit may fall under, as "possibly relevant" says."""
+        if group.definite:
+            return False
+        return self._may_fall_under(unit, group, {g.name for g in self.groups_of(unit.name)})
+
     def _may_fall_under(self, unit: Unit, group: Group, member_of: set[str]) -> bool:
         if unit.name in group.members:  # listed, but the group is open-ended
             return True

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from ..errors import UsageError
+from ..errors import SourceError
 from ..model import Event, Mark
 
 _S = TypeVar("_S", bound="Store")
@@ -262,28 +262,68 @@ def export_document(marks: Iterable[Mark]) -> dict[str, object]:
     }
 
 
+# The first bytes of files people give by mistake instead of an export, and what they are.
+_SIGNATURES = (
+    (b"PK\x03\x04", "Excel（.xlsx）、Word（.docx）或其他压缩文件"),
+    (b"\xd0\xcf\x11\xe0", "Excel 97-2003（.xls）或 Word 97-2003（.doc）文件"),
+    (b"%PDF", "PDF 文件"),
+    (b"SQLite format 3\x00", "SQLite 数据库（可能是状态文件本身）"),
+)
+_NOT_AN_EXPORT = "不是 gongkai marks export 导出的 JSON 文件"
+
+
+def read_export(path: str | os.PathLike[str]) -> list[Mark]:
+    """The marks of an export file, or a SourceError (exit 7) saying in Chinese what is wrong with
+    the file: missing, a directory, unreadable, a spreadsheet or other binary, not UTF-8, not JSON,
+    not an export."""
+    where = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise SourceError(f"找不到要导入的文件：{where}") from None
+    except IsADirectoryError:
+        raise SourceError(f"{where} 是一个目录，{_NOT_AN_EXPORT}") from None
+    except OSError as exc:
+        if os.path.isdir(path):  # Windows says "permission denied" for a directory
+            raise SourceError(f"{where} 是一个目录，{_NOT_AN_EXPORT}") from None
+        raise SourceError(f"无法读取要导入的文件 {where}：{exc.strerror or exc}") from None
+    if not data.strip():
+        raise SourceError(f"{where} 是空文件，{_NOT_AN_EXPORT}")
+    for signature, what in _SIGNATURES:
+        if data.startswith(signature):
+            raise SourceError(f"{where} 是 {what}，{_NOT_AN_EXPORT}（先用 gongkai marks export 导出）")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SourceError(f"{where} 不是 UTF-8 编码的文本，{_NOT_AN_EXPORT}") from None
+    return parse_export(text, where)
+
+
 def parse_export(text: str, where: str) -> list[Mark]:
-    """An export file -> marks, or a UsageError naming the first problem and its place."""
+    """An export file's text -> marks, or a SourceError naming the first problem and its place."""
     import json  # here, not at the top: only `marks import` pays for it
 
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{where}:{exc.lineno}: 不是有效的 JSON（{exc.msg}）") from None
+        raise SourceError(
+            f"{where}:{exc.lineno}: 不是有效的 JSON（第 {exc.colno} 列），{_NOT_AN_EXPORT}"
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
-        raise UsageError(f'{where}: 不是 gongkai 导出的完成记录（缺少 "format": "{EXPORT_FORMAT}"）')
+        raise SourceError(f'{where}: 不是 gongkai 导出的完成记录（缺少 "format": "{EXPORT_FORMAT}"）')
     version = doc.get("version")
     if not isinstance(version, int) or version > EXPORT_VERSION:
-        raise UsageError(f"{where}: 导出文件的版本 {version!r} 不受支持（本程序支持 {EXPORT_VERSION}）")
+        raise SourceError(f"{where}: 导出文件的版本 {version!r} 不受支持（本程序支持 {EXPORT_VERSION}）")
     records = doc.get("marks")
     if not isinstance(records, list):
-        raise UsageError(f'{where}: "marks" 应是一个列表')
+        raise SourceError(f'{where}: "marks" 应是一个列表')
     marks: list[Mark] = []
     for i, rec in enumerate(records, 1):
         try:
             marks.append(_mark_from_record(rec))
         except (TypeError, ValueError, KeyError) as exc:
-            raise UsageError(f"{where}: 第 {i} 条记录无效（{exc}）") from None
+            raise SourceError(f"{where}: 第 {i} 条记录无效（{exc}）") from None
     return marks
 
 
