@@ -88,7 +88,28 @@ UnitOpt = Annotated[
     str | None,
     opt("--unit", "-u", help="责任单位（简称、全称或别名均可），也可以是统称", metavar="UNIT"),
 ]
+
+
+def _split_units(values: list[str] | None) -> list[str] | None:
+    from ..units import split_names
+
+    names = split_names(values)
+    return names or None
+
+
+# ``--unit`` given several times, or with names separated by commas: ``-u 长沟镇,喻屯镇 -u 区教体局``.
+# The value is the list of names as typed (None when not given); the workspace resolves them.
 UnitsOpt = Annotated[
+    list[str] | None,
+    opt(
+        "--unit",
+        "-u",
+        help="责任单位（简称、全称或别名均可），也可以是统称；可重复，或用逗号分隔几个单位",
+        metavar="UNIT",
+        callback=_split_units,
+    ),
+]
+ScopeOpt = Annotated[
     list[str] | None,
     opt(
         "--unit",
@@ -96,8 +117,9 @@ UnitsOpt = Annotated[
         help="责任单位（简称、全称或别名均可，也可以是统称）；可重复给出或用逗号分隔，结果为并集。"
         "默认为环境变量 GONGKAI_UNIT 的单位；--unit 全部 与 --all 相同",
         metavar="UNIT",
+        callback=_split_units,
     ),
-]
+]  # the scope of a query or report
 AllOpt = Annotated[bool, opt("--all", help="全部单位：不按环境变量 GONGKAI_UNIT 限定（同 --unit 全部）")]
 WindowOpt = Annotated[
     str,

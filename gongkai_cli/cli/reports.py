@@ -13,9 +13,9 @@ from .options import (
     ColorOpt,
     FormatOpt,
     PlanOpt,
+    ScopeOpt,
     SectionOpt,
     StateOpt,
-    UnitsOpt,
     WindowOpt,
     choice,
     opt,
@@ -44,7 +44,7 @@ def status(
             ),
         ),
     ] = "unit",
-    unit: UnitsOpt = None,
+    unit: ScopeOpt = None,
     all_units: AllOpt = False,
     as_of: AsOfOpt = None,
     window: WindowOpt = "7d",
@@ -81,7 +81,7 @@ def _days(text: str, start: Any = None) -> int:
 
 @app.command(cls=GongkaiCommand)
 def overdue(
-    unit: UnitsOpt = None,
+    unit: ScopeOpt = None,
     all_units: AllOpt = False,
     section: SectionOpt = None,
     as_of: AsOfOpt = None,
@@ -111,7 +111,7 @@ def due(
     within: Annotated[
         str, opt("--within", help="多少天之内到期：7d（默认）、2w、10天、2周、1个月", metavar="DAYS")
     ] = "7d",
-    unit: UnitsOpt = None,
+    unit: ScopeOpt = None,
     all_units: AllOpt = False,
     section: SectionOpt = None,
     as_of: AsOfOpt = None,

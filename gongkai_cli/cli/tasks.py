@@ -15,10 +15,10 @@ from .options import (
     ColorOpt,
     FormatOpt,
     PlanOpt,
+    ScopeOpt,
     SectionOpt,
     ShowFormatOpt,
     StateOpt,
-    UnitsOpt,
     opt,
     report_notes,
     say,
@@ -31,7 +31,7 @@ app = typer.Typer()
 
 @app.command(cls=GongkaiCommand)
 def tasks(
-    unit: UnitsOpt = None,
+    unit: ScopeOpt = None,
     all_units: AllOpt = False,
     possible: Annotated[
         bool, opt("--possible", help="同时列出可能相关的任务（如“等区政府有关部门单位”这类开放式表述）")
@@ -100,7 +100,7 @@ def show(
     task_id: Annotated[
         str, typer.Argument(help="任务编号", metavar="ID", show_default=False, rich_help_panel=ARGUMENTS)
     ],
-    unit: UnitsOpt = None,
+    unit: ScopeOpt = None,
     all_units: AllOpt = False,
     as_of: AsOfOpt = None,
     history: Annotated[

@@ -12,7 +12,16 @@ import sys
 from pathlib import Path
 
 from ..errors import StateError
-from .base import EXPORT_FORMAT, EXPORT_VERSION, Store, export_document, mark_record, parse_export, utc_now
+from .base import (
+    EXPORT_FORMAT,
+    EXPORT_VERSION,
+    Store,
+    export_document,
+    mark_record,
+    parse_export,
+    read_export,
+    utc_now,
+)
 
 __all__ = [
     "EXPORT_FORMAT",
@@ -24,6 +33,7 @@ __all__ = [
     "mark_record",
     "open_store",
     "parse_export",
+    "read_export",
     "state_path",
     "utc_now",
 ]
