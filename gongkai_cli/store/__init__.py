@@ -15,6 +15,10 @@ from ..errors import StateError
 from .base import (
     EXPORT_FORMAT,
     EXPORT_VERSION,
+    PREFER_VALUES,
+    MarkChange,
+    MarkOutcome,
+    MergeResult,
     Store,
     export_document,
     mark_record,
@@ -26,7 +30,11 @@ from .base import (
 __all__ = [
     "EXPORT_FORMAT",
     "EXPORT_VERSION",
+    "PREFER_VALUES",
     "STATE_ENV",
+    "MarkChange",
+    "MarkOutcome",
+    "MergeResult",
     "Store",
     "default_state_path",
     "export_document",
