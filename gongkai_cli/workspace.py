@@ -395,16 +395,30 @@ class Workspace:
         states = task_states(self.directory, task, self.completion(day, marks), day)
         record = show_record(self.plan, self.directory, task, states, row_state(task, states, day))
         wanted = _scope_units(self.directory, scope)
+        mine = [m for (t, _), m in marks.items() if t == task.id]
+        claims = claims_by_task(mine).get(task.id, [])
+        claimed: dict[str, list[Mark]] = {}  # phrase -> its claims, as of the day asked
+        for claim in claims:
+            claimed.setdefault(claim.claimed_under or "", []).append(claim)
         record["as_of"] = day.isoformat()
         record["scope"] = list(scope.names)
-        shown = [s for s in states if wanted is None or s.unit in wanted]
+        shown = [
+            s
+            for s in states
+            if wanted is None or s.unit in wanted or any(c.unit in wanted for c in claimed.get(s.unit, []))
+        ]
         record["progress"] = progress_records(task.id, shown, marks)
         for item in record["progress"]:  # an open-ended phrase: to be claimed (待认领), not a unit
             item["placeholder"] = is_placeholder(self.directory, item["unit"])
+            item["claimed_by"] = (
+                [c.unit for c in claimed.get(item["unit"], [])] if item["placeholder"] else None
+            )
+            first = claimed.get(item["unit"], [None])[0]
+            if item["placeholder"] and first is not None and item["note"] is None:
+                item.update(note=first.note, by=first.by, marked_at=first.marked_at)
         events = self.log(task.id)
         record["history"] = events[-history:] if history else []
         record["history_total"] = len(events)
-        mine = [m for (t, _), m in marks.items() if t == task.id]
         record["marks"] = marks_by_task(mine).get(task.id, [])
         record["placeholders"] = list(placeholders(self.directory, task))
         record["claims"] = [current_mark_record(m) for m in claims_by_task(mine).get(task.id, [])]

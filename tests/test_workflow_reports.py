@@ -274,3 +274,19 @@ def test_overdue_markdown_reads_in_chinese_like_tasks() -> None:
     assert lines[0] == "| 单位 | 编号 | 工作任务 | 具体要求 | 完成时限 | 逾期天数 | 经由统称 |"
     assert lines[2].startswith("| 区教体局 | 7 | (二)围绕提升群众生活品质强化公开 | 推进义务教育")
     assert "| 11月底前（2023-11-30） | 1 |" in lines[2]
+
+
+def test_a_claimed_phrase_counts_as_claimed_and_shows_who_claimed_it() -> None:
+    ok("done", "18", "--unit", "区教体局", "--date", "2023-11-20", "--note", "https://example.org/18")
+    lines = {s["key"]: s for s in js("status", "--as-of", DEC)}
+    assert (lines["区政府有关部门单位"]["done"], lines["区政府有关部门单位"]["placeholder"]) == (1, True)
+    progress = {p["unit"]: p for p in js("show", "18", "--as-of", DEC, "--unit", "区教体局")["progress"]}
+    assert list(progress) == ["区政府有关部门单位"]  # the liaison sees the part it claimed
+    claimed = progress["区政府有关部门单位"]
+    assert (claimed["state"], claimed["claimed_by"], claimed["note"]) == (
+        "done",
+        ["区教体局"],
+        "https://example.org/18",
+    )
+    before = {p["unit"]: p for p in js("show", "18", "--as-of", "2023-11-19")["progress"]}
+    assert before["区政府有关部门单位"]["state"] == "open"  # not claimed yet on that day

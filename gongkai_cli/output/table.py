@@ -432,6 +432,8 @@ def show_tables(record: dict[str, Any], who: str | None) -> list[RenderableType]
             unit: Cell = p["unit"]
             if p.get("via"):
                 unit = [(p["unit"], ""), (f"\n（经由：{p['via']}）", "dim")]
+            elif p.get("claimed_by"):
+                unit = [(p["unit"], ""), (f"\n（{'、'.join(p['claimed_by'])} 认领）", "dim")]
             elif p.get("placeholder"):
                 unit = [(p["unit"], ""), ("\n（待认领：开放式表述）", "dim")]
             table.add_row(
