@@ -413,6 +413,8 @@ def show_tables(record: dict[str, Any], who: str | None) -> list[RenderableType]
     """The row, then each unit's part (only the scope's units when there is one), then its history."""
     out: list[RenderableType] = [show_panel(record)]
     progress = record.get("progress")
+    if who and not progress:
+        out.append(plain(f"{who} 在这一行没有自己的部分。", "dim"))
     if progress:
         done = sum(1 for p in progress if p["done_on"])
         late = sum(1 for p in progress if p["state"] == "done_late")
@@ -639,8 +641,11 @@ def pairs_table(records: Sequence[dict[str, Any]], title: str, days_key: str, ca
         requirement: Cell = p["requirement"]
         if p["via"]:
             requirement = [(p["requirement"], ""), (f"\n（经由统称：{p['via']}）", "dim")]
+        unit: Cell = ""
+        if first:
+            unit = [(p["unit"], ""), ("\n（待认领）", "dim")] if p.get("placeholder") else p["unit"]
         table.add_row(
-            cell(p["unit"] if first else ""),
+            cell(unit),
             cell(str(p["id"])),
             cell(requirement),
             cell(deadline_text(p)),
@@ -668,8 +673,9 @@ def pairs_digest_table(records: Sequence[dict[str, Any]], title: str, days_key: 
         ids = [str(p["id"]) for p in items]
         shown = ", ".join(ids[:40]) + (f" ……等 {len(ids)} 项" if len(ids) > 40 else "")
         days = [p[days_key] for p in items]
+        name: Cell = [(unit, ""), ("\n（待认领）", "dim")] if items[0].get("placeholder") else unit
         table.add_row(
-            cell(unit), cell(str(len(items))), cell(shown), cell(str(max(days) if overdue else min(days)))
+            cell(name), cell(str(len(items))), cell(shown), cell(str(max(days) if overdue else min(days)))
         )
     return table
 
