@@ -284,7 +284,8 @@ def new_table(*columns: Column, title: str = "", caption: str = "", header: bool
 
 
 def col(header: str, *, right: bool = False, ratio: int | None = None) -> Column:
-    return Column(Folded(plain(header), 1), justify="right" if right else "left", overflow="fold", ratio=ratio)
+    justify = "right" if right else "left"
+    return Column(Folded(plain(header), 1), justify=justify, overflow="fold", ratio=ratio)
 
 
 # ---------------------------------------------------------------------------------------------
