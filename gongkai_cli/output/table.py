@@ -284,8 +284,8 @@ def new_table(*columns: Column, title: str = "", caption: str = "", header: bool
 
 
 def col(header: str, *, right: bool = False, ratio: int | None = None) -> Column:
-    justify = "right" if right else "left"
-    return Column(Folded(plain(header), 1), justify=justify, overflow="fold", ratio=ratio)
+    header_cell = Folded(plain(header), 1)
+    return Column(header_cell, justify="right" if right else "left", overflow="fold", ratio=ratio)
 
 
 # ---------------------------------------------------------------------------------------------
