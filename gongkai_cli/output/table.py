@@ -394,7 +394,14 @@ def show_panel(record: dict[str, Any]) -> Table:
         ("完成时限", f"{record['deadline_text']}（{date}）"),
     ]
     rows += [("统称", f"{g['name']}：{group_summary(g)}") for g in record["expanded"] if g["group"]]
+    rows += [("认领", claim_text(c)) for c in record.get("claims") or ()]
     return _grid(rows)
+
+
+def claim_text(claim: dict[str, Any]) -> str:
+    """``区教体局 以“区政府有关部门单位”认领，2023-11-20 完成（佐证：…）``."""
+    note = f"（佐证：{claim['note']}）" if claim.get("note") else ""
+    return f"{claim['unit']} 以“{claim['claimed_under']}”认领，{claim['done_on']} 完成{note}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,7 +440,29 @@ def units_tables(records: dict[str, Any]) -> list[Table]:
 # ---------------------------------------------------------------------------------------------
 # log
 
-ACTION_LABELS = {"done": "标记完成", "undo": "撤销"}
+ACTION_LABELS = {"done": "标记完成", "undo": "撤销", "amend": "修改", "keep": "冲突：保留本地"}
+CHOICE_LABELS = {"mine": "保留本地", "theirs": "采用导入文件", "newer": "采用较新的"}
+
+
+def _log_action(r: dict[str, Any]) -> str:
+    label = ACTION_LABELS.get(r["action"], r["action"])
+    if r["source"] == "import":
+        choice = r.get("choice")
+        label += f"（导入，{CHOICE_LABELS[choice]}）" if choice and r["action"] == "amend" else "（导入）"
+    if r.get("claimed_under") and r["action"] == "done":
+        label += f"\n认领：{r['claimed_under']}"
+    return label
+
+
+def _log_value(r: dict[str, Any], key: str) -> str:
+    """The value an event wrote; an amendment shows the old one and the new; an undo shows none
+    (the date it removed is not a completion date)."""
+    new, old = r[key] or "", r.get(f"old_{key}") or ""
+    if r["action"] == "undo":
+        return ""
+    if r["action"] == "amend" and new != old:
+        return f"{old or '（无）'} → {new or '（无）'}"
+    return new
 
 
 def log_table(records: Sequence[dict[str, Any]]) -> Table:
@@ -450,13 +479,11 @@ def log_table(records: Sequence[dict[str, Any]]) -> Table:
     for r in records:
         table.add_row(
             cell(r["at_local"][:16]),
-            cell(
-                ACTION_LABELS.get(r["action"], r["action"]) + ("（导入）" if r["source"] == "import" else "")
-            ),
+            cell(_log_action(r)),
             cell(str(r["task_id"])),
             cell(r["unit"]),
-            cell(r["done_on"] or ""),
-            cell(r["note"] or ""),
+            cell(_log_value(r, "done_on")),
+            cell(_log_value(r, "note")),
             cell(r["by"]),
         )
     return table
