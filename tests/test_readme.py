@@ -28,6 +28,9 @@ COMMANDS = [
     "marks import",
     "validate",
     "schema",
+    "plans",
+    "plans install",
+    "plans remove",
 ]
 START, END = "<!-- commands:start -->", "<!-- commands:end -->"
 

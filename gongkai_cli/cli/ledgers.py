@@ -54,4 +54,4 @@ def export(
     else:
         rows, data = ws.ledger(kind, as_of, unit, window)
         write_atomically(Path(output), data)
-    say(f"已导出 {rows} 项任务到 {output}")
+    say(f"已导出 {rows} 项任务到 {output}（{ws.plan_label}）")

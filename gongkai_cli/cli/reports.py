@@ -56,7 +56,8 @@ def status(
         say("没有可以汇总的任务。")
         return
     day = ws.date(as_of, ws.today)
-    caption = f"截至 {day.isoformat()}；红灯：有逾期；黄灯：{_days(window)} 天内到期；绿灯：正常"
+    lights = f"红灯：有逾期；黄灯：{_days(window)} 天内到期；绿灯：正常"
+    caption = f"截至 {day.isoformat()}；{lights}；{ws.plan_label}"
     render(View("status", records, caption=caption, by=by), fmt, color)
 
 
@@ -84,7 +85,7 @@ def overdue(
     ws = workspace(plan_file, state_file)
     records = ws.overdue(as_of, unit, section)
     title = f"截至 {ws.date(as_of, ws.today).isoformat()} 逾期未完成"
-    _pairs_output(records, fmt, color, "days_overdue", title, unit is not None)
+    _pairs_output(records, fmt, color, "days_overdue", title, unit is not None, ws.plan_label)
     if check and records:
         raise typer.Exit(EXIT_FOUND)
 
@@ -109,19 +110,19 @@ def due(
     ws = workspace(plan_file, state_file)
     records = ws.due(within, as_of, unit, section)
     title = f"{ws.date(as_of, ws.today).isoformat()} 起 {_days(within)} 天内到期、尚未完成"
-    _pairs_output(records, fmt, color, "days_left", title, unit is not None)
+    _pairs_output(records, fmt, color, "days_left", title, unit is not None, ws.plan_label)
 
 
 def _pairs_output(
-    records: list[dict[str, Any]], fmt: str, color: str, days_key: str, title: str, one_unit: bool
+    records: list[dict[str, Any]], fmt: str, color: str, days_key: str, title: str, one_unit: bool, plan: str
 ) -> None:
     if fmt != "table":
         render(View("pairs", records, days_key=days_key), fmt)
         return
     if not records:
-        say(f"{title}的任务：没有。")
+        say(f"{title}的任务：没有（{plan}）。")
         return
-    caption = f"共 {len(records)} 项，涉及 {len({r['unit'] for r in records})} 个单位"
+    caption = f"共 {len(records)} 项，涉及 {len({r['unit'] for r in records})} 个单位；{plan}"
     if one_unit or len(records) <= DETAIL_LIMIT:
         render(View("pairs", records, f"{title}的任务", caption, days_key=days_key), fmt, color)
         return

@@ -67,7 +67,8 @@ def tasks(
     if fmt != "table":
         render(View("tasks", found.records), fmt)
     elif found.records:
-        render(View("tasks", found.records, ws.plan.meta.title, _caption(found), found.who), fmt, color)
+        caption = f"{_caption(found)}；{ws.plan_label}"
+        render(View("tasks", found.records, ws.plan.meta.title, caption, found.who), fmt, color)
     else:
         say("没有符合条件的任务。")
     if found.hidden and fmt == "table":
