@@ -100,7 +100,7 @@ class Workspace:
     def plan_label(self) -> str:
         """How reports name the plan they used: ``计划：2024-济任政办字12号（济任政办字〔2024〕12号）``,
         with an installed plan's name, 内置, or the file's path."""
-        from .plan.installed import plan_label
+        from .plan import plan_label
 
         name = plan_label(self.plan.path) if self.plan.path else self.plan.meta.title
         number = self.plan.meta.doc_number

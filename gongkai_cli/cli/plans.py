@@ -78,8 +78,8 @@ def plans(ctx: typer.Context, fmt: FormatOpt = "table", color: ColorOpt = "auto"
     if ctx.invoked_subcommand is not None:
         return
     from ..errors import PlanError
-    from ..plan import plan_path
-    from ..plan.installed import builtin_plan, installed_plans, plan_label
+    from ..plan import plan_label, plan_path
+    from ..plan.installed import builtin_plan, installed_plans
     from ..records import plan_record
 
     builtin = builtin_plan()

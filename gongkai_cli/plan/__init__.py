@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 PLAN_ENV = "GONGKAI_PLAN"  # a plan file, an installed plan's name or year, or 内置
 PLANS_ENV = "GONGKAI_PLANS"  # the directory of installed plans
+BUILTIN = "内置"  # the name of the shipped plan wherever a plan name is taken
 
 __all__ = [
+    "BUILTIN",
     "MAX_BYTES",
     "PLANS_ENV",
     "PLAN_ENV",
@@ -43,6 +45,7 @@ __all__ = [
     "default_plan_path",
     "dump_plan",
     "load_plan",
+    "plan_label",
     "plan_path",
     "plans_dir",
     "read_bytes",
@@ -116,6 +119,23 @@ def plan_path(option: str | None) -> Path:
     from .installed import default_installed
 
     return default_installed() or default_plan_path()
+
+
+def plan_label(path: str | Path) -> str:
+    """How reports name the plan they used: an installed plan's name, 内置, or the file's path."""
+    path = Path(path)
+    if path == default_plan_path():
+        return BUILTIN
+    if path.suffix == ".yaml":
+        directory = plans_dir()
+        if path.parent == directory:
+            return path.stem
+        try:
+            if os.path.samefile(path.parent, directory):
+                return path.stem
+        except OSError:
+            pass
+    return str(path)
 
 
 def load_plan(path: Path | str | None = None) -> Plan:

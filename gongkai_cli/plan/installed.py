@@ -24,9 +24,8 @@ from typing import Any, NamedTuple
 
 from ..errors import GongkaiError, OutputError, PlanError, UsageError
 from ..model import Plan
-from . import check_plan, default_plan_path, load_plan, plans_dir
+from . import BUILTIN, check_plan, default_plan_path, load_plan, plans_dir
 
-BUILTIN = "内置"  # the name of the shipped plan wherever a plan name is taken
 BUILTIN_NAMES = frozenset({BUILTIN, "builtin", "built-in"})
 NAME_MAX = 64
 _NAME = re.compile(r"\w[\w-]*")  # letters (Chinese included), digits, _ and -: a safe file name
@@ -190,25 +189,6 @@ def _not_found_hint(files: list[Path], what: str = "不是计划文件，也不�
         return f"{what}（还没有安装计划；gongkai plans install FILE 安装）"
     names = "、".join(p.stem for p in files[:8]) + ("……" if len(files) > 8 else "")
     return f"{what}（已安装：{names}；gongkai plans 列出全部）"
-
-
-def plan_label(path: str | Path) -> str:
-    """How reports name the plan they used: an installed plan's name, 内置, or the file's path."""
-    path = Path(path)
-    if path == default_plan_path():
-        return BUILTIN
-    if path.suffix == ".yaml" and _same_dir(path.parent, plans_dir()):
-        return path.stem
-    return str(path)
-
-
-def _same_dir(a: Path, b: Path) -> bool:
-    if a == b:
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 # ---------------------------------------------------------------------------------------------
