@@ -368,7 +368,7 @@ class Workspace:
         window: int | str = 7,
         tick: Callable[[int], None] | None = None,
     ) -> tuple[int, bytes | Iterator[bytes]]:
-        """(rows, the file's bytes) of a ledger: xlsx, ics, html or md."""
+        """(rows, the file's bytes) of a ledger: xlsx, ics, html, md or docx."""
         from .ledgers import FORMATS, build_ledger
 
         if kind not in FORMATS:
