@@ -386,7 +386,8 @@ class Workspace:
 def open_workspace(
     plan: str | Path | Plan | None = None, state: str | Path | None = None, unit: str | None = None
 ) -> Workspace:
-    """The plan (a path, ``GONGKAI_PLAN``, else the built-in one) with the state (a path,
+    """The plan (a path, an installed plan's name or year; else ``GONGKAI_PLAN``, else the newest
+    installed plan, else the built-in one) with the state (a path,
     ``GONGKAI_STATE``, else the user data directory)."""
     from .plan import load_plan, plan_path
 
