@@ -37,7 +37,7 @@ WIDTHS_MM = (40, 55, 132, 30)  # A4 landscape, 20 mm margins: 257 mm of text wid
 
 # Style name -> (East Asian font, Western font, size in points, bold). GB/T 9704 habits: 方正小标宋
 # for the title, 仿宋 for text, 黑体 for headings; Word and LibreOffice substitute what is missing.
-BODY = ("仿宋_GB2312", "Times New Roman", 11, False)  # Normal: the table's cells
+BODY: tuple[str, str, float, bool] = ("仿宋_GB2312", "Times New Roman", 11, False)  # Normal: the cells
 STYLES: dict[str, tuple[str, str, float, bool]] = {
     "分解表标题": ("方正小标宋简体", "Times New Roman", 18, False),
     "分解表文号": ("仿宋_GB2312", "Times New Roman", 14, False),
@@ -152,10 +152,9 @@ def _add_styles(doc: Document) -> None:
     from docx.shared import Pt
 
     normal: Any = doc.styles["Normal"]
-    east, west, size, bold = BODY
-    normal.font.name = west
-    normal.font.size = Pt(size)
-    _east_asian(normal.element, east)
+    normal.font.name = BODY[1]
+    normal.font.size = Pt(BODY[2])
+    _east_asian(normal.element, BODY[0])
     for name, (east, west, size, bold) in STYLES.items():
         style: Any = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = normal
