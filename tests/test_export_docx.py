@@ -248,3 +248,19 @@ def test_open_ended_phrases_stay_with_the_unit_before_them(tmp_path: Path) -> No
     assert [row.cells[3].text for row in rows[2:]] == ["6月底前", "持续推进"]
     assert [c.text for c in rows[1].cells] == ["一、第一部分"] * 4
     assert [row.cells[0].text for row in rows[2:]] == ["(一)第一项"] * 2
+
+
+def test_python_docx_is_imported_only_when_a_docx_is_written() -> None:
+    from .helpers.common import run_python
+
+    code = (
+        "import sys, gongkai_cli as gk\n"
+        "ws = gk.open()\n"
+        "ws.ledger('md'); ws.tasks(unit='区教体局')\n"
+        "print('docx' in sys.modules)\n"
+        "ws.ledger('docx')\n"
+        "print('docx' in sys.modules)\n"
+    )
+    r = run_python(code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "True"]
