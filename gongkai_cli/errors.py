@@ -20,6 +20,7 @@ EXIT_PLAN = 3  # the plan file cannot be read or is not a valid plan
 EXIT_STATE = 4  # the state file cannot be used
 EXIT_BUSY = 5  # the state file stayed locked by another writer
 EXIT_OUTPUT = 6  # an output file cannot be written (missing or read-only directory)
+EXIT_SOURCE = 7  # a file to import cannot be read: empty, encrypted, corrupt, wrong format, too big
 EXIT_INTERRUPTED = 130
 
 
@@ -73,3 +74,13 @@ class OutputError(GongkaiError):
     """An output file cannot be written."""
 
     exit_code = EXIT_OUTPUT
+
+
+class SourceError(GongkaiError):
+    """A file given to ``gongkai import`` cannot be read as a table document.
+
+    Empty, encrypted, corrupt, not the format its name says, or over the size limits (a zip bomb,
+    a sheet too large, HTML nested too deeply). The message names the file and what to do.
+    """
+
+    exit_code = EXIT_SOURCE
