@@ -175,15 +175,18 @@ class _Parser(HTMLParser):
                 return  # a stray end tag: never let it close a cell or a table
 
     def _close_within_table(self, names: tuple[str, ...], stop_at: tuple[str, ...]) -> None:
-        """Close open elements up to the innermost table while any of ``names`` is open inside it."""
+        """Close the outermost open element among ``names`` inside the innermost table (not past an
+        element in ``stop_at``), with everything opened after it: a new <tr> ends the open row."""
+        found = -1
         for i in range(len(self.stack) - 1, -1, -1):
             name = self.stack[i]
             if name == "table" or name in stop_at:
                 break
             if name in names:
-                while len(self.stack) > i:
-                    self._pop()
-                break
+                found = i
+        if found >= 0:
+            while len(self.stack) > found:
+                self._pop()
 
     def _push(self, tag: str, attrs: list[tuple[str, str | None]] | None = None) -> None:
         self.stack.append(tag)
