@@ -463,6 +463,6 @@ def build(directory: Path) -> dict[str, Path]:
 
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "fixtures")
-    for name, path in build(target).items():
+    for path in build(target).values():
         print(path)
     print(f"{len(list(target.iterdir()))} 个文件写入 {target}", file=sys.stderr)
