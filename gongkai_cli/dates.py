@@ -106,9 +106,10 @@ def _one_deadline(text: str, year: int) -> dt.date | None:
 def is_open_ended(text: str) -> bool:
     """Wording with no date to fall due: 持续推进, 长期坚持, 常态化开展, 长期 …"""
     key = normalize(text)
-    return key in OPEN_ENDED or (
-        key.startswith(("持续", "长期", "常态化")) and not re.search(r"\d|[年月日底季]", key)
-    )
+    return key in OPEN_ENDED or re.fullmatch(_OPEN_ENDED_WORDS, key) is not None
+
+
+_OPEN_ENDED_WORDS = r"(?:持续|长期|常态化|定期)(?:推进|坚持|开展|落实|实施|进行|执行|推动|抓好|更新)?(?:中)?"
 
 
 def resolve_deadline(text: str, year: int) -> dt.date | None:
@@ -122,7 +123,8 @@ def resolve_deadline(text: str, year: int) -> dt.date | None:
         raise ValueError(text)
     if is_open_ended(key):
         return None
-    pieces = [p for p in re.split(r"[,;、。]", key) if p]
+    # Milestones are separated by punctuation or stand one a line ("6月底前启动\n12月底前完成").
+    pieces = [p for p in map(normalize, re.split(r"[,;、。，；\n]", text)) if p]
     dates: list[dt.date] = []
     for piece in pieces:
         if is_open_ended(piece):  # "持续推进,12月底前完成阶段任务": the dated milestone counts
