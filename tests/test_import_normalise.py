@@ -209,7 +209,11 @@ def test_three_levels_give_a_topic() -> None:
     )
     assert mapping["parts"] == [{"number": 1, "title": "加强重点领域公开"}]
     assert mapping["sections"] == [{"number": 1, "part": 1, "title": "公共服务"}]
-    assert rows(mapping, "section", "topic") == [(1, "1.公开养老服务"), (1, "1.公开养老服务"), (1, "2.公开医疗服务")]
+    assert rows(mapping, "section", "topic") == [
+        (1, "1.公开养老服务"),
+        (1, "1.公开养老服务"),
+        (1, "2.公开医疗服务"),
+    ]
 
 
 def test_no_headings_at_all() -> None:
@@ -265,8 +269,12 @@ def test_a_repeated_header_and_blank_rows_are_skipped() -> None:
 
 
 def test_the_table_with_a_header_is_chosen_among_several() -> None:
-    info = Table([[Cell("索引号"), Cell("X-1")], [Cell("发文字号"), Cell("青政办字〔2024〕5号")]], "第 1 个表格")
-    data = grid(["工作任务", "责任单位", "具体要求", "完成时限"], ["公开", "区财政局", "公开预算。", "6月底前"])
+    info = Table(
+        [[Cell("索引号"), Cell("X-1")], [Cell("发文字号"), Cell("青政办字〔2024〕5号")]], "第 1 个表格"
+    )
+    data = grid(
+        ["工作任务", "责任单位", "具体要求", "完成时限"], ["公开", "区财政局", "公开预算。", "6月底前"]
+    )
     doc = data._replace(tables=[info, data.tables[0]._replace(where="第 2 个表格")])
     result = normalise(doc, Meta())
     assert result.report.table == "第 2 个表格"
@@ -278,7 +286,11 @@ def test_metadata_from_the_paragraphs() -> None:
     doc = grid(
         ["工作任务", "责任单位", "具体要求", "完成时限"],
         ["公开", "区财政局", "公开预算。", "6月底前"],
-        paragraphs=("青政办字[2025]3号", "青禾区人民政府办公室关于印发2025年青禾区政务公开重点任务分解表的通知", "附件"),
+        paragraphs=(
+            "青政办字[2025]3号",
+            "青禾区人民政府办公室关于印发2025年青禾区政务公开重点任务分解表的通知",
+            "附件",
+        ),
     )
     meta = normalise(doc, Meta()).mapping["plan"]
     assert (meta["title"], meta["doc_number"], meta["issuer"], meta["year"]) == (
@@ -290,7 +302,9 @@ def test_metadata_from_the_paragraphs() -> None:
 
 
 def test_no_year_anywhere_asks_for_it() -> None:
-    doc = grid(["工作任务", "责任单位", "具体要求", "完成时限"], ["公开", "区财政局", "公开预算。", "6月底前"])
+    doc = grid(
+        ["工作任务", "责任单位", "具体要求", "完成时限"], ["公开", "区财政局", "公开预算。", "6月底前"]
+    )
     with pytest.raises(UsageError, match="--year"):
         normalise(doc, Meta())
 
@@ -364,7 +378,12 @@ def test_imported_plan_round_trips_through_the_writer(tmp_path: Any) -> None:
 @pytest.mark.parametrize(
     ("cell", "names", "lead", "open_ended"),
     [
-        ("区工信局、区大数据中心,运河经济开发区、各镇(街道)", ["区工信局", "区大数据中心", "运河经济开发区", "各镇(街道)"], [], []),
+        (
+            "区工信局、区大数据中心,运河经济开发区、各镇(街道)",
+            ["区工信局", "区大数据中心", "运河经济开发区", "各镇(街道)"],
+            [],
+            [],
+        ),
         ("区人社局；区财政局;各乡镇街道", ["区人社局", "区财政局", "各乡镇街道"], [], []),
         ("区国金局\n区发改局\n区工信局", ["区国金局", "区发改局", "区工信局"], [], []),
         ("X局牵头,Y局配合", ["X局", "Y局"], ["X局"], []),
@@ -401,11 +420,15 @@ def test_split_units_flags_a_bare_etc_and_groups() -> None:
     assert split_units("区直各部门、各成员单位、区财政局").groups == ["区直各部门", "各成员单位"]
 
 
-_NAME_CHARS = "区市县局委办中心公司街道镇科处室发改财政教体卫健交通水务农业商文旅审计民人社自然资源住建应急医保"
+_NAME_CHARS = (
+    "区市县局委办中心公司街道镇科处室发改财政教体卫健交通水务农业商文旅审计民人社自然资源住建应急医保"
+)
 _name = st.text(alphabet=_NAME_CHARS, min_size=2, max_size=10)
 _named = st.one_of(
     _name,
-    st.tuples(_name, st.text(alphabet=_NAME_CHARS + "、,", min_size=1, max_size=6)).map(lambda p: f"{p[0]}({p[1]})"),
+    st.tuples(_name, st.text(alphabet=_NAME_CHARS + "、,", min_size=1, max_size=6)).map(
+        lambda p: f"{p[0]}({p[1]})"
+    ),
     st.tuples(_name, _name).map(lambda p: f"{p[0]}〔{p[1]}〕"),
 )
 _separator = st.sampled_from(["、", "，", ",", "；", ";", "\n", "、 ", " , ", "\n\n", "；\n"])
@@ -435,7 +458,10 @@ def test_lead_and_support_words_split_back(
     assert split.lead == lead
 
 
-@given(st.lists(_name, min_size=1, max_size=5, unique=True), st.sampled_from(["区政府有关部门单位", "相关区直部门", "有关单位"]))
+@given(
+    st.lists(_name, min_size=1, max_size=5, unique=True),
+    st.sampled_from(["区政府有关部门单位", "相关区直部门", "有关单位"]),
+)
 def test_etc_tail_splits_into_names_and_an_open_phrase(names: list[str], phrase: str) -> None:
     split = split_units("、".join(names) + "等" + phrase)
     assert split.names == [*names, phrase]
@@ -488,7 +514,10 @@ def test_year_end_forms(year: int, words: str) -> None:
     assert resolve_deadline(words, year) == dt.date(year, 12, 31)
 
 
-@given(st.integers(2000, 2100), st.sampled_from(["持续推进", "长期推进", "长期坚持", "常态化", "常态化推进", "长期"]))
+@given(
+    st.integers(2000, 2100),
+    st.sampled_from(["持续推进", "长期推进", "长期坚持", "常态化", "常态化推进", "长期"]),
+)
 def test_open_ended_forms_have_no_date(year: int, words: str) -> None:
     assert resolve_deadline(words, year) is None
 

@@ -10,7 +10,7 @@ from ..errors import EXIT_FOUND
 from .app import GongkaiCommand
 from .options import ARGUMENTS, opt, say
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)
 
 
 @app.command(name="import", cls=GongkaiCommand)
@@ -18,7 +18,7 @@ def import_(
     path: Annotated[
         str,
         typer.Argument(
-            help="分解表文件：.docx、.xlsx、.xls、.html、.csv、.tsv 或文本（.doc/.wps/.pdf 请先另存为 .docx）",
+            help="分解表文件：.docx、.xlsx、.xls、.html、.csv、.tsv 或文本（.doc/.wps/.pdf 先另存为 .docx）",
             metavar="PATH",
             show_default=False,
             rich_help_panel=ARGUMENTS,
@@ -29,7 +29,13 @@ def import_(
     ] = None,
     year: Annotated[
         int | None,
-        opt("--year", help="年度；默认从文号〔YYYY〕或标题中识别，识别不到时必须指定", metavar="YYYY", min=1990, max=2200),
+        opt(
+            "--year",
+            help="年度；默认从文号〔YYYY〕或标题中识别，识别不到时必须指定",
+            metavar="YYYY",
+            min=1990,
+            max=2200,
+        ),
     ] = None,
     title: Annotated[str | None, opt("--title", help="分解表标题；默认从文件中识别", metavar="TEXT")] = None,
     doc_number: Annotated[

@@ -31,18 +31,20 @@ def read_document(path: Path | str) -> Document:
         expect(path, "docx")  # raises the one-line message about the password
     if kind in ("doc", "ole"):
         raise SourceError(
-            f"{path} 是旧版 Word/WPS 文档（.doc/.wps），gongkai 读不了：请用 Word 或 WPS 打开，另存为 .docx 后再导入"
+            f"{path} 是旧版 Word/WPS 文档（.doc/.wps），gongkai 读不了："
+            "请用 Word 或 WPS 打开，另存为 .docx 后再导入"
         )
     if kind == "pdf":
         raise SourceError(
-            f"{path} 是 PDF 文件，表格无法可靠还原：请找到原表的 .docx/.xlsx 附件，或用 WPS/Word 转换为 .docx 后再导入"
+            f"{path} 是 PDF 文件，表格无法可靠还原："
+            "请找到原表的 .docx/.xlsx 附件，或用 WPS/Word 转换为 .docx 后再导入"
         )
     if kind in ("zip", "binary"):
-        raise SourceError(
-            f"{path} 不是可导入的表格文件（支持 .docx、.xlsx、.xls、.html、.csv、.tsv 和文本）"
-        )
+        raise SourceError(f"{path} 不是可导入的表格文件（支持 .docx、.xlsx、.xls、.html、.csv、.tsv 和文本）")
     if suffix in (".doc", ".wps", ".pdf", ".et") and kind == "text":
         raise SourceError(f"{path} 的扩展名是 {suffix}，内容却是文本：请另存为 .docx 或 .csv 后再导入")
+    if kind in ("docx", "xlsx", "xls") and suffix != f".{kind}":
+        return _renamed(path, kind)
     if kind == "docx":
         from . import docx
 
@@ -62,6 +64,23 @@ def read_document(path: Path | str) -> Document:
     from . import text
 
     return text.read(path)
+
+
+def _renamed(path: Path, kind: str) -> Document:
+    """A .docx/.xlsx/.xls under another name (openpyxl goes by the extension): read through a link
+    with the right one, and named by the file the user gave."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="gongkai-import-") as tmp:
+        link = Path(tmp) / f"table.{kind}"
+        try:
+            link.symlink_to(path.resolve())
+        except OSError:
+            import shutil
+
+            shutil.copyfile(path, link)
+        doc = read_document(link)
+    return doc._replace(path=str(path))
 
 
 class Imported(NamedTuple):

@@ -66,7 +66,7 @@ def column_role(text: str) -> str | None:
 
 
 class Column(NamedTuple):
-    index: int
+    at: int  # 0-based position in the row
     header: str
     role: str
 
@@ -95,7 +95,9 @@ _ROLE_TAILS = (
     ("牵头", LEAD), ("主办", LEAD), ("主责", LEAD), ("配合", SUPPORT), ("协办", SUPPORT), ("参与", SUPPORT),
     ("协助", SUPPORT),
 )  # fmt: skip
-_LABELS = re.compile(r"^(牵头单位|主办单位|牵头部门|牵头|主办|配合单位|协办单位|配合部门|配合|协办|责任单位|责任部门)[:：]")
+_LABELS = re.compile(
+    r"^(牵头单位|主办单位|牵头部门|牵头|主办|配合单位|协办单位|配合部门|配合|协办|责任单位|责任部门)[:：]"
+)
 _GROUP_WORDS = re.compile(r"各|^(有关|相关|其他|其它)|(成员单位|有关部门|相关部门|有关单位|相关单位)$")
 _OPEN_WORDS = re.compile(r"^(有关|相关|其他|其它)|(有关部门|相关部门|有关单位|相关单位)")
 _ETC_PHRASE = re.compile(r"部门|单位|区直|有关|相关|各|成员|镇|街道|乡|科室|处室|机构|系统|企业|主体")
@@ -143,7 +145,9 @@ def split_units(text: str) -> UnitSplit:
         m = _LABELS.match(piece)
         if m:
             word = m.group(1)
-            label_role = LEAD if word[:2] in ("牵头", "主办") else SUPPORT if word[:2] in ("配合", "协办") else None
+            label_role = (
+                LEAD if word[:2] in ("牵头", "主办") else SUPPORT if word[:2] in ("配合", "协办") else None
+            )
             since_role.clear()
             piece = piece[m.end() :].strip()
         if piece.startswith("由"):
@@ -198,7 +202,7 @@ def _strip_tails(piece: str) -> tuple[str, str | None]:
     while changed and piece:
         changed = False
         for tail, tail_role in _ROLE_TAILS:
-            if piece.endswith(tail) and len(piece) > len(tail) or piece == tail:
+            if (piece.endswith(tail) and len(piece) > len(tail)) or piece == tail:
                 piece, role, changed = piece[: -len(tail)], role or tail_role, True
                 break
         for tail in _VERB_TAILS:
@@ -271,12 +275,13 @@ class Result(NamedTuple):
     report: ImportReport
 
 
-def normalise(doc: Document, given: Meta = Meta()) -> Result:
+def normalise(doc: Document, given: Meta | None = None) -> Result:
     """The plan mapping for a document, and the report of every judgement made on the way.
 
     Raises NothingToImport (no table, no header row, no data rows) and UsageError (the year cannot
     be found and was not given).
     """
+    given = given or Meta()
     report = ImportReport(source=doc.path, kind=doc.kind)
     doc = _simplified(doc, report)
     if not doc.tables:
@@ -290,7 +295,7 @@ def normalise(doc: Document, given: Meta = Meta()) -> Result:
     report.table = table.where
     report.header_row = table.first_line + header_at
     report.columns = [
-        {"column": c.index + 1, "header": c.header, "role": c.role, "role_label": ROLE_LABELS[c.role]}
+        {"column": c.at + 1, "header": c.header, "role": c.role, "role_label": ROLE_LABELS[c.role]}
         for c in columns
     ]
     for other in doc.tables:
@@ -385,11 +390,12 @@ def _sub_header(table: Table, at: int, columns: list[Column]) -> tuple[list[Colu
         parent = top[i]
         if column_role(parent.text) != UNITS:
             continue
-        out = [c for c in out if c.index != i]
+        out = [c for c in out if c.at != i]
         out.append(Column(i, f"{parent.text}/{cell.text}", role))
     if out == columns:
         return columns, 1
-    return sorted(out, key=lambda c: c.index), 2
+    return sorted(out, key=lambda c: c.at), 2
+
 
 class _Row(NamedTuple):
     line: int
@@ -406,7 +412,7 @@ class _Builder:
         self.report = report
         self.by_role: dict[str, list[int]] = {}
         for c in columns:
-            self.by_role.setdefault(c.role, []).append(c.index)
+            self.by_role.setdefault(c.role, []).append(c.at)
         self.rows: list[_Row] = []
         self.units: dict[str, None] = {}  # every name, in order of first appearance
         self.groups: dict[str, bool] = {}  # group phrase -> open-ended
@@ -542,7 +548,9 @@ class _Builder:
                     self.groups[name] = self.groups.get(name, False) or name in split.open_ended
                 if split.bare_etc:
                     self.report.review(
-                        line, "责任单位以“等”结尾而没有写明统称，只导入了点名的单位", cell.text.replace("\n", "、")
+                        line,
+                        "责任单位以“等”结尾而没有写明统称，只导入了点名的单位",
+                        cell.text.replace("\n", "、"),
                     )
                 if split.duplicates:
                     self.report.note(line, f"责任单位中重复写了 {'、'.join(split.duplicates)}，只保留一次")
@@ -606,7 +614,9 @@ class _Builder:
                 task.update(self.deadline(row, year))
             tasks.append(task)
         if len(ranks) > 3:
-            self.report.note(0, f"表格有 {len(ranks)} 级标题：第三级及以下合并为 topic（以“ / ”分隔）", review=True)
+            self.report.note(
+                0, f"表格有 {len(ranks)} 级标题：第三级及以下合并为 topic（以“ / ”分隔）", review=True
+            )
         self.report.levels = depth
         self.report.parts, self.report.sections = len(parts), len(sections)
         mapping: dict[str, Any] = {"schema": 1, "plan": meta}
@@ -689,10 +699,14 @@ _LABEL = re.compile(r"^(?:标\s*题|名\s*称)\s*[:：]\s*")
 _TITLE_END = re.compile(r"(分解表|任务表|清单|台账|分工表|责任表|计划表|要点|分工方案|任务分工)$")
 _ISSUER_LABEL = re.compile(r"(?:发布机[关构]|发文机关|发文单位)[:：\s]+([\u4e00-\u9fff()（）]{2,40})")
 _ISSUER_END = re.compile(r"(人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅|委员会|领导小组|管委会)$")
-_ISSUED = re.compile(r"(?:成文日期|发布日期)[:：\s]*(\d{4})-(\d{1,2})-(\d{1,2})|^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+_ISSUED = re.compile(
+    r"(?:成文日期|发布日期)[:：\s]*(\d{4})-(\d{1,2})-(\d{1,2})|^(\d{4})年(\d{1,2})月(\d{1,2})日$"
+)
 
 
-def _metadata(doc: Document, table: Table, header_at: int, given: Meta, report: ImportReport) -> dict[str, Any]:
+def _metadata(
+    doc: Document, table: Table, header_at: int, given: Meta, report: ImportReport
+) -> dict[str, Any]:
     lines = [p.strip() for p in doc.paragraphs if p.strip()]
     lines += [" ".join(c.text for c in row if c.text and not c.right) for row in table.rows[:header_at]]
     for other in doc.tables:
@@ -712,11 +726,17 @@ def _metadata(doc: Document, table: Table, header_at: int, given: Meta, report: 
         m = re.match(r"^(\d{4})年", title or "")
         year = int(m.group(1)) if m else number_year
     if year is None:
-        raise UsageError(f"无法从 {doc.path} 中确定年度（完成时限按年度解析）：请用 --year 指定，如 --year 2024")
+        raise UsageError(
+            f"无法从 {doc.path} 中确定年度（完成时限按年度解析）：请用 --year 指定，如 --year 2024"
+        )
     issuer = given.issuer or _find_issuer(lines)
     if not title:
-        title = _stem(doc.path)
-        report.review(0, f"未找到分解表标题，暂用文件名“{title}”；可用 --title 指定")
+        title = _find_title([_stem(doc.path)])
+        if title:
+            report.note(0, f"标题取自文件名：{title}")
+        else:
+            title = _stem(doc.path)
+            report.review(0, f"未找到分解表标题，暂用文件名“{title}”；可用 --title 指定")
     if not doc_number:
         doc_number = ""
         report.review(0, "未找到发文字号（文号）；完成记录按“文号+年度”关联，请用 --doc-number 指定")

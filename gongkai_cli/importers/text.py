@@ -114,7 +114,9 @@ def _table(rows: list[list[Cell]], where: str) -> Table:
 # The flattened page text: heading lines, then per row unit lines, the 具体要求, the 完成时限
 
 
-_HEADER_WORDS = re.compile(r"^(序号|编号|工作任务|主要任务|重点任务|责任单位|责任部门|牵头单位|配合单位|具体要求|工作要求|完成时限|时限要求|完成时间)$")
+_HEADER_WORDS = re.compile(
+    r"^(序号|编号|工作任务|主要任务|重点任务|责任单位|责任部门|牵头单位|配合单位|具体要求|工作要求|完成时限|时限要求|完成时间)$"
+)
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])\S")
 
 
@@ -165,7 +167,9 @@ def flattened(lines: list[str], where: str) -> Document:
             pending.append((number, line))
     paragraphs = [line for _, line in content[:start]]
     # Rows here are not lines of the file: messages count the table's rows (the header is row 1).
-    return Document(where, "text", [Table(rows, "正文中的表格（行号按表格的行计，表头为第 1 行）", 1)], paragraphs)
+    return Document(
+        where, "text", [Table(rows, "正文中的表格（行号按表格的行计，表头为第 1 行）", 1)], paragraphs
+    )
 
 
 def _role(header: str) -> str:

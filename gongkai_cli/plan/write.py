@@ -63,10 +63,9 @@ def dump_plan(plan: Plan) -> str:
         out += [f"  - {_flow_record([('number', p.number), ('title', p.title)])}" for p in plan.parts]
     if plan.sections:
         out += ["", "sections:"]
-        out += [
-            f"  - {_flow_record([('number', s.number), *([('part', s.part)] if s.part else []), ('title', s.title)])}"
-            for s in plan.sections
-        ]
+        for s in plan.sections:
+            fields: list[tuple[str, Any]] = [("number", s.number), ("part", s.part), ("title", s.title)]
+            out.append(f"  - {_flow_record([f for f in fields if f[0] != 'part' or s.part])}")
     out += ["", "units:"]
     for unit in plan.units:
         out += _unit(unit)
