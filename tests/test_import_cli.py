@@ -189,3 +189,23 @@ def test_the_published_notice_text_needs_no_options(tmp_path: Path) -> None:
         built_in.title, built_in.doc_number, built_in.issuer, built_in.issued, built_in.year,
         built_in.notice_title,
     )  # fmt: skip
+
+
+def test_units_from_last_years_plan_brings_kinds_and_group_members(
+    fixtures: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "2023.yaml"
+    r = gk("import", str(fixtures["plan2023.csv"]), "--year", "2023", "--units-from", str(BUILT_IN_PLAN),
+           "-o", str(out))  # fmt: skip
+    assert r.returncode == 1, r.stderr  # the CSV has no title, 文号 or issuer
+    assert "名录中已有 41 个，新增 0 个" in r.stderr
+    built_in, imported = load_plan(BUILT_IN_PLAN), load_plan(out)
+    assert sorted(imported.units) == sorted(built_in.units)
+    assert sorted(imported.groups) == sorted(built_in.groups)
+
+    # A liaison sees the same rows, through the same groups, in the imported plan.
+    def mine(*plan: str) -> list[tuple[Any, ...]]:
+        rows = json.loads(gk("tasks", *plan, "--unit", "教体局", "--possible", "-f", "json").stdout)
+        return [(t["id"], t["relation"], t["via"]) for t in rows]
+
+    assert mine("--plan", str(out)) == mine()

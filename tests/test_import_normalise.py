@@ -406,7 +406,9 @@ def test_imported_plan_round_trips_through_the_writer(tmp_path: Any) -> None:
         ("市府办〔市大数据局〕、区直各部门", ["市府办〔市大数据局〕", "区直各部门"], [], []),
         ("各镇（街道）、区政府各部门", ["各镇(街道)", "区政府各部门"], [], []),
         ("区高等教育中心", ["区高等教育中心"], [], []),
-        ("区 财 政 局", ["区", "财", "政", "局"], [], []),  # spaces separate: never glued silently
+        ("区 财 政 局、区审计局", ["区财政局", "区审计局"], [], []),  # a name spaced out to fill the cell
+        ("规划信息处 (爱卫办)", ["规划信息处(爱卫办)"], [], []),
+        ("区财政局 区审计局", ["区财政局", "区审计局"], [], []),
     ],
 )
 def test_split_units(cell: str, names: list[str], lead: list[str], open_ended: list[str]) -> None:

@@ -42,6 +42,14 @@ def import_(
         str | None, opt("--doc-number", help="发文字号（文号）；默认从文件中识别", metavar="TEXT")
     ] = None,
     issuer: Annotated[str | None, opt("--issuer", help="发布机关；默认从文件中识别", metavar="TEXT")] = None,
+    units_from: Annotated[
+        str | None,
+        opt(
+            "--units-from",
+            help="沿用这个计划文件的单位名录（类别、全称、别名、统称成员），用于同一地区的新年度",
+            metavar="PLAN",
+        ),
+    ] = None,
     report: Annotated[
         str | None,
         opt("--report", help="把导入报告写到文件：.json 为 JSON，其他为 Markdown", metavar="PATH"),
@@ -55,8 +63,10 @@ def import_(
     from ..importers import import_table
     from ..importers.normalise import Meta
     from ..output.files import write_atomically
+    from ..plan import load_plan
 
-    done = import_table(Path(path), Meta(year, title, doc_number, issuer))
+    reference = load_plan(units_from) if units_from else None
+    done = import_table(Path(path), Meta(year, title, doc_number, issuer), reference)
     if output:
         write_atomically(Path(output), done.yaml)
     else:

@@ -89,15 +89,18 @@ class Imported(NamedTuple):
     report: ImportReport
 
 
-def import_table(path: Path | str, given: Meta | None = None) -> Imported:
+def import_table(path: Path | str, given: Meta | None = None, units_from: Plan | None = None) -> Imported:
     """A table document -> a valid plan, its YAML and the review report (``gongkai import``).
 
-    Raises SourceError (the file cannot be read), NothingToImport (no table, header or data rows),
-    UsageError (no year given and none found).
+    ``units_from``: a plan whose unit directory (kinds, group members) applies to the names the
+    table shares with it. Raises SourceError (the file cannot be read), NothingToImport (no table,
+    header or data rows), UsageError (no year given and none found).
     """
     from ..plan import dump_plan, validate_plan
-    from .normalise import Meta, normalise
+    from .normalise import Meta, apply_directory, normalise
 
     result = normalise(read_document(path), given or Meta())
+    if units_from is not None:
+        apply_directory(result.mapping, units_from, result.report)
     plan = validate_plan(result.mapping, str(path))
     return Imported(plan, dump_plan(plan), result.report)

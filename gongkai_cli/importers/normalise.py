@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from ..dates import resolve_deadline
 from ..errors import NothingToImport, UsageError
+from ..model import Plan
 from .grid import Cell, Document, Table
 from .hanzi import to_simplified, traditional_count
 from .report import ImportReport
@@ -178,20 +179,36 @@ def split_units(text: str) -> UnitSplit:
 
 
 def _top_level_pieces(text: str) -> list[str]:
-    pieces: list[str] = []
+    """Split at separators outside brackets. White space separates too, unless the pieces it
+    leaves look like one spaced-out name (``区 财 政 局``, ``规划信息处 (爱卫办)``): then it is glued."""
+    chunks: list[list[str]] = [[]]  # chunks between separators, each a list of space-separated parts
     depth = 0
     current: list[str] = []
+
+    def close_part() -> None:
+        if current:
+            chunks[-1].append("".join(current))
+            current.clear()
+
     for ch in text:
         if ch in _OPEN:
             depth += 1
         elif ch in _CLOSE and depth:
             depth -= 1
-        if depth == 0 and (ch in _SEPARATORS or ch.isspace()):
-            pieces.append("".join(current))
-            current = []
+        if depth == 0 and ch in _SEPARATORS:
+            close_part()
+            chunks.append([])
+        elif depth == 0 and ch.isspace():
+            close_part()
         else:
             current.append(ch)
-    pieces.append("".join(current))
+    close_part()
+    pieces: list[str] = []
+    for parts in chunks:
+        if len(parts) > 1 and any(len(p) == 1 or p[0] in _OPEN for p in parts):
+            pieces.append("".join(parts))
+        else:
+            pieces.extend(parts)
     return [p for p in pieces if p.strip()]
 
 
@@ -806,3 +823,89 @@ def _stem(path: str, keep_suffix: bool = False) -> str:
 
     p = PurePath(path)
     return p.name if keep_suffix else p.stem
+
+
+# ---------------------------------------------------------------------------------------------
+# A known directory: kinds, full names and group members from a plan the user already has
+
+
+def apply_directory(mapping: dict[str, Any], reference: Plan, report: ImportReport) -> None:
+    """Take each unit's and group's record from ``reference`` (last year's plan of the same
+    district) when the table writes the same name: kinds, full names, aliases, notes, and group
+    members (which brings their member units along). Names the reference does not know stay
+    ``unknown``. An alias that would name two things is dropped, the first owner keeping it.
+    """
+    from ..text import normalize
+
+    units: dict[str, dict[str, Any]] = {u["name"]: u for u in mapping["units"]}
+    groups: dict[str, dict[str, Any]] = {g["name"]: g for g in mapping.get("groups", [])}
+    known_units = {u.name: u for u in reference.units}
+    known_groups = {g.name: g for g in reference.groups}
+    recognised: list[str] = []
+
+    def take_unit(name: str) -> None:
+        unit = known_units[name]
+        record: dict[str, Any] = {"name": name, "kind": unit.kind}
+        if unit.full_name:
+            record["full_name"] = unit.full_name
+        if unit.aliases:
+            record["aliases"] = list(unit.aliases)
+        if unit.note:
+            record["note"] = unit.note
+        units[name] = record
+
+    def take_group(name: str) -> None:
+        group = known_groups[name]
+        record: dict[str, Any] = {"name": name}
+        if group.aliases:
+            record["aliases"] = list(group.aliases)
+        if group.open:
+            record["open"] = True
+        if group.note:
+            record["note"] = group.note
+        record["members"] = list(group.members)
+        if group.within:
+            record["within"] = list(group.within)
+        groups[name] = record
+        for member in group.members:
+            if member not in units or units[member]["kind"] == "unknown":
+                take_unit(member)
+        for outer in group.within:
+            if outer in known_groups and outer not in groups:
+                take_group(outer)
+            elif outer in known_units and outer not in units:
+                take_unit(outer)
+
+    for name in [*units, *groups]:
+        # The reference decides whether a name is a unit or a group (重大行政决策事项承办单位).
+        if name in known_units:
+            groups.pop(name, None)
+            take_unit(name)
+            recognised.append(name)
+        elif name in known_groups:
+            units.pop(name, None)
+            take_group(name)
+            recognised.append(name)
+    taken: set[str] = {normalize(n) for n in (*units, *groups)}
+    for record in (*units.values(), *groups.values()):
+        kept = []
+        for alias in record.get("aliases", []):
+            key = normalize(alias)
+            if key not in taken:
+                taken.add(key)
+                kept.append(alias)
+        if "aliases" in record:
+            if kept:
+                record["aliases"] = kept
+            else:
+                del record["aliases"]
+    mapping["units"] = list(units.values())
+    if groups:
+        mapping["groups"] = list(groups.values())
+    # "tasks" last, as the writer and readers expect the directory before the rows
+    mapping["tasks"] = mapping.pop("tasks")
+    report.units_known = recognised
+    report.groups = list(groups)
+    report.open_ended = [n for n, g in groups.items() if g.get("open")]
+    report.units_new = [n for n, u in units.items() if u["kind"] == "unknown"]
+    report.note(0, f"单位名录取自 {reference.path or reference.meta.title}：已有 {len(recognised)} 个名称")

@@ -98,7 +98,8 @@ class ImportReport:
             f"读取 {self.source}（{self.table}，表头在第 {self.header_row} 行）：{self.rows_read} 行，"
             f"导入 {self.tasks_written} 项任务（{self.parts} 个部分，{self.sections} 项工作任务）",
             f"识别的列：{columns}",
-            f"单位：新增 {len(self.units_new)} 个（类别待定），统称 {len(self.groups)} 个"
+            (f"单位：名录中已有 {len(self.units_known)} 个，" if self.units_known else "单位：")
+            + f"新增 {len(self.units_new)} 个（类别待定），统称 {len(self.groups)} 个"
             + (f"（其中开放式 {len(self.open_ended)} 个）" if self.open_ended else ""),
         ]
         items = self.to_review
