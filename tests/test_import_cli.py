@@ -209,3 +209,23 @@ def test_units_from_last_years_plan_brings_kinds_and_group_members(
         return [(t["id"], t["relation"], t["via"]) for t in rows]
 
     assert mine("--plan", str(out)) == mine()
+
+
+def test_a_huge_sheet_is_refused_in_one_line(tmp_path: Path) -> None:
+    source = tmp_path / "huge.csv"
+    source.write_text(
+        "工作任务,责任单位,具体要求,完成时限\n" + "甲,区财政局,公开。,12月底前\n" * 30_000, encoding="utf-8"
+    )
+    r = gk("import", str(source), "--year", "2024", "-o", str(tmp_path / "p.yaml"))
+    assert r.returncode == 7 and "超过导入上限" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "p.yaml").exists()
+
+
+def test_gbk_csv_from_excel_on_chinese_windows(tmp_path: Path) -> None:
+    source = tmp_path / "gbk.csv"
+    source.write_bytes(
+        "工作任务,责任单位,具体要求,完成时限\n公开,区财政局,公开预算。,12月底前\n".encode("gbk")
+    )
+    r = gk("import", str(source), "--year", "2024", "-o", str(tmp_path / "p.yaml"))
+    assert r.returncode == 1, r.stderr  # no title, 文号 or issuer in a bare sheet
+    assert load_plan(tmp_path / "p.yaml").tasks[0].units == ("区财政局",)

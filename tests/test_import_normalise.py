@@ -534,3 +534,52 @@ def test_two_milestones_resolve_to_the_later(year: int, a: int, b: int) -> None:
 def test_a_requirement_starting_with_an_open_ended_word_is_not_a_deadline() -> None:
     with pytest.raises(ValueError):
         resolve_deadline("持续规范政府信息公开专栏建设,确保法定主动公开内容规范发布。", 2023)
+
+
+def test_a_table_broken_across_pages_is_read_on() -> None:
+    first = grid(
+        ["工作任务", "责任单位", "具体要求", "完成时限"],
+        ["一、推进公开", "<", "<", "<"],
+        ["(一)财政公开", "区财政局", "公开预算。", "11月底前"],
+    ).tables[0]
+    second = (
+        grid(
+            ["工作任务", "责任单位", "具体要求", "完成时限"],
+            ["(一)财政公开", "区审计局", "公开审计结果。", "12月底前"],
+            ["(二)统计公开", "区统计局", "公开统计公报。", "12月底前"],
+        )
+        .tables[0]
+        ._replace(where="第 2 个表格")
+    )
+    doc = Document("表.docx", "docx", [first, second], [])
+    result = normalise(doc, Meta(year=2024, title="t", doc_number="d", issuer="i"))
+    mapping = result.mapping
+    assert rows(mapping, "section", "units") == [(1, ["区财政局"]), (1, ["区审计局"]), (2, ["区统计局"])]
+    assert [s["part"] for s in mapping["sections"]] == [1, 1]
+    assert any("续表" in i["what"] for i in result.report.items)
+
+
+def test_a_numbered_heading_alone_in_the_number_column() -> None:
+    # A spreadsheet export of a heading row merged across from the 序号 column.
+    mapping, _ = imported(
+        grid(
+            ["序号", "具体要求", "责任单位", "完成时限"],
+            ["一、财政信息", "", "", ""],
+            ["1", "公开预算。", "区财政局", "11月底前"],
+            ["二、统计信息", "", "", ""],
+            ["2", "公开统计公报。", "区统计局", "12月底前"],
+        )
+    )
+    assert mapping["sections"] == [{"number": 1, "title": "财政信息"}, {"number": 2, "title": "统计信息"}]
+    assert rows(mapping, "section") == [(1,), (2,)]
+
+
+def test_text_in_the_units_column_that_is_no_unit_is_listed() -> None:
+    _, report = imported(
+        grid(
+            ["工作任务", "责任单位", "具体要求", "完成时限"],
+            ["甲", "区财政局", "公开预算。", "11月底前"],
+            ["乙", "公开政府债务限额和余额。区财政局", "公开债务。", "11月底前"],
+        )
+    )
+    assert "3:责任单位中有看似不是单位名称的文字" in review_texts(report)

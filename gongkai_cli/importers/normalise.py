@@ -315,11 +315,21 @@ def normalise(doc: Document, given: Meta | None = None) -> Result:
         {"column": c.at + 1, "header": c.header, "role": c.role, "role_label": ROLE_LABELS[c.role]}
         for c in columns
     ]
-    for other in doc.tables:
-        if other is not table:
-            report.note(0, f"跳过{other.where}：没有与分解表相同的表头")
     builder = _Builder(table, columns, report)
-    builder.read_rows(header_at, header_at + header_rows)
+    builder.read_rows(table, header_at, header_at + header_rows)
+    header = [_squash(c.text) for c in table.rows[header_at]]
+    for other in doc.tables[doc.tables.index(table) + 1 :]:
+        # A table broken at a page (or pasted in pieces) repeats its header: read on.
+        at = next(
+            (i for i, r in enumerate(other.rows[:_HEADER_SCAN]) if [_squash(c.text) for c in r] == header),
+            None,
+        )
+        if at is not None:
+            report.note(0, f"{other.where}与{table.where}表头相同，作为续表接着导入")
+            builder.read_rows(other, at, at + header_rows)
+    for other in doc.tables:
+        if other is not table and other not in builder.tables:
+            report.note(0, f"跳过{other.where}：没有与分解表相同的表头")
     if not builder.rows:
         raise NothingToImport(f"{doc.path} 的{table.where}只有表头，没有数据行")
     meta = _metadata(doc, table, header_at, given, report)
@@ -434,23 +444,30 @@ class _Builder:
         self.units: dict[str, None] = {}  # every name, in order of first appearance
         self.groups: dict[str, bool] = {}  # group phrase -> open-ended
         self.column_ranks: dict[int, float] = {}
+        self.tables: list[Table] = []
+        # Carried from row to row (and on into a continuation table):
+        self.stack: list[_Heading] = []  # the headings the next row sits under, outermost first
+        self.column_text: dict[int, str] = {}  # the current text of each heading column
+        self.last_units: tuple[list[str], list[str]] | None = None
+        self.last_deadline: str | None = None
+        if DEADLINE not in self.by_role:
+            report.note(0, "表格没有完成时限列：各行按“持续推进”（无截止日期）导入", review=True)
+        if UNITS not in self.by_role and LEAD not in self.by_role:
+            report.note(0, "表格没有责任单位列：各行的责任单位记为“责任单位未写明”", review=True)
 
     def cells(self, row: list[Cell], role: str) -> list[Cell]:
         return [row[i] for i in self.by_role.get(role, ()) if i < len(row)]
 
-    def read_rows(self, header_at: int, start: int) -> None:
-        table, report = self.table, self.report
+    def read_rows(self, table: Table, header_at: int, start: int) -> None:
+        """The rows of ``table`` below its header; a continuation table (same header) carries the
+        headings and merged values on from the table before it."""
+        report = self.report
+        self.tables.append(table)
         header_texts = [_squash(c.text) for c in table.rows[header_at]]
-        stack: list[_Heading] = []  # current headings, outermost first
-        column_text: dict[int, str] = {}
-        last_units: tuple[list[str], list[str]] | None = None
-        last_deadline: str | None = None
+        stack = self.stack
+        column_text = self.column_text
         task_columns = self.by_role.get(TASK, [])
         has_deadline = DEADLINE in self.by_role
-        if not has_deadline:
-            report.note(0, "表格没有完成时限列：各行按“持续推进”（无截止日期）导入", review=True)
-        if UNITS not in self.by_role and LEAD not in self.by_role:
-            report.note(0, "表格没有责任单位列：各行的责任单位记为“责任单位未写明”", review=True)
         for index in range(start, len(table.rows)):
             row = table.rows[index]
             line = table.first_line + index
@@ -465,7 +482,7 @@ class _Builder:
             heading = self.heading_row(row)
             if heading is not None:
                 rank = float(heading_style(heading) or 1)
-                stack = [h for h in stack if h.rank < rank]
+                stack[:] = [h for h in stack if h.rank < rank]
                 stack.append(_Heading(rank, heading, line))
                 column_text.clear()
                 continue
@@ -479,7 +496,7 @@ class _Builder:
                 style = heading_style(text)
                 rank = float(style) if style else 10.0 + task_columns.index(i)
                 self.column_ranks[i] = rank
-                stack = [h for h in stack if h.rank < rank]
+                stack[:] = [h for h in stack if h.rank < rank]
                 stack.append(_Heading(rank, text, line))
                 column_text[i] = text
                 for j in task_columns:
@@ -500,9 +517,9 @@ class _Builder:
                 report.note(line, "具体要求与上一行合并（同一要求分给不同单位），按两行导入")
             units, lead = self.row_units(row, line)
             if units:
-                last_units = (units, lead)
-            elif last_units is not None:
-                units, lead = last_units
+                self.last_units = (units, lead)
+            elif self.last_units is not None:
+                units, lead = self.last_units
                 merged = any(c.down for c in unit_cells)
                 if not merged:
                     report.review(line, "责任单位为空，沿用上一行的责任单位", "、".join(units))
@@ -515,9 +532,9 @@ class _Builder:
             if has_deadline and deadline_cell is not None:
                 deadline = deadline_cell.text.strip()
                 if deadline:
-                    last_deadline = deadline
-                elif last_deadline is not None:
-                    deadline = last_deadline
+                    self.last_deadline = deadline
+                elif self.last_deadline is not None:
+                    deadline = self.last_deadline
                     if not deadline_cell.down:
                         report.review(line, "完成时限为空，沿用上一行的完成时限", deadline)
                 else:
@@ -544,8 +561,8 @@ class _Builder:
         style = heading_style(text)
         if merged_across and len(row) > 1:
             return text
-        in_requirement = any(i in self.by_role.get(REQUIREMENT, ()) for i in only_in)
-        if style in (1, 2) and len(text) <= 60 and in_requirement:
+        in_task = any(i in self.by_role.get(TASK, ()) for i in only_in)  # heading columns do their own
+        if style in (1, 2) and len(text) <= 60 and not in_task:
             return text
         return None
 
@@ -569,6 +586,9 @@ class _Builder:
                         "责任单位以“等”结尾而没有写明统称，只导入了点名的单位",
                         cell.text.replace("\n", "、"),
                     )
+                odd = [n for n in split.names if len(n) > 30 or "。" in n]
+                if odd:
+                    self.report.review(line, "责任单位中有看似不是单位名称的文字", odd[0][:30])
                 if split.duplicates:
                     self.report.note(line, f"责任单位中重复写了 {'、'.join(split.duplicates)}，只保留一次")
         for name in units:

@@ -62,11 +62,11 @@ def read_text(text: str, where: str, suffix: str = "") -> Document:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if suffix == ".csv":
-        return Document(where, "csv", [_delimited(text, _sniff_csv(lines))], [])
+        return Document(where, "csv", [_delimited(text, _sniff_csv(lines), where)], [])
     if suffix == ".tsv" or sum("\t" in line for line in lines) >= 2:
-        return Document(where, "tsv" if suffix == ".tsv" else "text", [_delimited(text, "\t")], [])
+        return Document(where, "tsv" if suffix == ".tsv" else "text", [_delimited(text, "\t", where)], [])
     if sum(line.count("|") >= 2 for line in lines) >= 2:
-        return Document(where, "text", [_pipes(lines)], [])
+        return Document(where, "text", [_pipes(lines, where)], [])
     return flattened(lines, where)
 
 
@@ -76,9 +76,9 @@ def _sniff_csv(lines: list[str]) -> str:
     return ";" if head.count(";") > head.count(",") else ","
 
 
-def _delimited(text: str, delimiter: str) -> Table:
+def _delimited(text: str, delimiter: str, path: str) -> Table:
     rows = [[Cell(_cell_text(v)) for v in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    return _table(rows, "第 1 个表格")
+    return _table(rows, "表格", path)
 
 
 def _cell_text(value: str) -> str:
@@ -89,7 +89,7 @@ def _cell_text(value: str) -> str:
 _RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
-def _pipes(lines: list[str]) -> Table:
+def _pipes(lines: list[str], path: str) -> Table:
     """``| a | b |`` lines (Markdown tables, or cells pasted with bars); rule lines skipped."""
     rows: list[list[Cell]] = []
     for line in lines:
@@ -102,11 +102,14 @@ def _pipes(lines: list[str]) -> Table:
         if body.endswith("|"):
             body = body[:-1]
         rows.append([Cell(_cell_text(v.replace("<br>", "\n"))) for v in body.split("|")])
-    return _table(rows, "第 1 个表格")
+    return _table(rows, "表格", path)
 
 
-def _table(rows: list[list[Cell]], where: str) -> Table:
+def _table(rows: list[list[Cell]], where: str, path: str = "") -> Table:
+    from .files import check_size
+
     width = max((len(r) for r in rows), default=0)
+    check_size(Path(path), where, len(rows), width)
     return Table([r + [Cell("")] * (width - len(r)) for r in rows], where, 1)
 
 
@@ -165,7 +168,9 @@ def flattened(lines: list[str], where: str) -> Document:
             pending = []
         else:
             pending.append((number, line))
-    paragraphs = [line for _, line in content[:start]]
+    # Before the header: title, 文号, notice; after the last row: the page's footer (download
+    # links, contacts). Both are text outside the table.
+    paragraphs = [line for _, line in content[:start]] + [line for _, line in pending]
     # Rows here are not lines of the file: messages count the table's rows (the header is row 1).
     return Document(
         where, "text", [Table(rows, "正文中的表格（行号按表格的行计，表头为第 1 行）", 1)], paragraphs
