@@ -11,6 +11,7 @@ or openpyxl load everything into memory. Every refusal is a SourceError with one
 from __future__ import annotations
 
 import zipfile
+import zlib
 from typing import TYPE_CHECKING
 
 from ..errors import SourceError
@@ -30,6 +31,8 @@ MAX_HTML_DEPTH = 1_000  # open elements at once in a web page
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _CHUNK = 1 << 20
+# what zipfile raises reading a damaged archive (zlib.error escapes it for a corrupt deflate stream)
+_DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError)
 _HTML_STARTS = (b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<table", b"<meta", b"<!--")
 
 KIND_NAMES = {
@@ -168,7 +171,15 @@ def open_zip(path: Path) -> zipfile.ZipFile:
     except SourceError:
         zf.close()
         raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
         zf.close()
         if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
             raise SourceError(f"{path} 设置了密码：请取消密码后另存，再导入") from None

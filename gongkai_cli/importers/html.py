@@ -3,7 +3,8 @@
 The standard library's html.parser, which is forgiving and never recurses, so neither sloppy markup
 (unclosed <td>, <tr>, <p>) nor deep nesting can overflow a stack; the open-element stack is capped
 all the same. Government pages lay out the page with tables, so the tables returned are the ones
-that look like data: tables holding no other table, at least two rows by two columns. ``where``
+that look like data: tables holding no other table, at least two rows by two columns (or, when
+none does, every table with rows). The text of a layout table's own cells joins the paragraphs. ``where``
 counts every table of the page in order ("第 3 个表格"), so a person can find the one meant.
 
 The encoding comes from a byte-order mark, else a ``<meta charset>`` (GB2312 and GBK are read as
@@ -233,6 +234,9 @@ class _Parser(HTMLParser):
             build = self.open_tables.pop()
             index = self.order.index(build)
             self.tables[index] = build.expand(self.path)
+            if index in self.holders:  # page layout: its own text is text outside the data tables
+                for row in build.rows:
+                    self.paragraphs.extend(line for text, _, _ in row for line in text.split("\n") if line)
         elif tag in BLOCK:
             self._break()
 
