@@ -148,7 +148,7 @@ def test_a_renamed_file_is_read_by_its_content(tmp_path: Path) -> None:
     r = gk("import", str(renamed), "--year", "2024", "-o", str(tmp_path / "p.yaml"))
     assert r.returncode == 1, r.stderr  # 三季度前 is a judgement call
     first = load_plan(tmp_path / "p.yaml").tasks[0]
-    assert first.requirement == "围绕年度重点政策开展图文、视频等多元化解读。"
+    assert first.requirement == layout.rows[1][2]  # the first data row's 工作要求
 
 
 # -- the 2023 table in every format --------------------------------------------------------------
