@@ -318,7 +318,8 @@ def normalise(doc: Document, given: Meta | None = None) -> Result:
     builder = _Builder(table, columns, report)
     builder.read_rows(table, header_at, header_at + header_rows)
     header = [_squash(c.text) for c in table.rows[header_at]]
-    for other in doc.tables[doc.tables.index(table) + 1 :]:
+    position = next(i for i, t in enumerate(doc.tables) if t is table)
+    for other in doc.tables[position + 1 :]:
         # A table broken at a page (or pasted in pieces) repeats its header: read on.
         at = next(
             (i for i, r in enumerate(other.rows[:_HEADER_SCAN]) if [_squash(c.text) for c in r] == header),
@@ -328,7 +329,7 @@ def normalise(doc: Document, given: Meta | None = None) -> Result:
             report.note(0, f"{other.where}与{table.where}表头相同，作为续表接着导入")
             builder.read_rows(other, at, at + header_rows)
     for other in doc.tables:
-        if other is not table and other not in builder.tables:
+        if all(other is not t for t in builder.tables):
             report.note(0, f"跳过{other.where}：没有与分解表相同的表头")
     if not builder.rows:
         raise NothingToImport(f"{doc.path} 的{table.where}只有表头，没有数据行")
