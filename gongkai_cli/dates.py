@@ -100,6 +100,11 @@ def _one_deadline(text: str, year: int) -> dt.date | None:
         return dt.date(_year(m.group(1), year), (quarter - 1) * 3 + 1, 1) - dt.timedelta(days=1)
     elif m := _HALF.match(text):
         return month_end(_year(m.group(1), year), 6 if m.group(2) == "上" else 12)
+    elif m := _MONTH_ONLY.match(text):
+        # "12月", "2024年12月": within that month, so by its last day (as 11月底 is)
+        month = _num(m.group(2))
+        if month and 1 <= month <= 12:
+            return month_end(_year(m.group(1), year), month)
     raise ValueError(text)
 
 

@@ -409,6 +409,10 @@ def test_imported_plan_round_trips_through_the_writer(tmp_path: Any) -> None:
         ("区 财 政 局、区审计局", ["区财政局", "区审计局"], [], []),  # a name spaced out to fill the cell
         ("规划信息处 (爱卫办)", ["规划信息处(爱卫办)"], [], []),
         ("区财政局 区审计局", ["区财政局", "区审计局"], [], []),
+        ("区财政局（牵头）、区审计局（配合）", ["区财政局", "区审计局"], ["区财政局"], []),
+        ("1.区财政局\n2.区审计局", ["区财政局", "区审计局"], [], []),
+        ("1、区财政局；2、区审计局", ["区财政局", "区审计局"], [], []),
+        ("①区财政局②区审计局", ["区财政局", "区审计局"], [], []),
     ],
 )
 def test_split_units(cell: str, names: list[str], lead: list[str], open_ended: list[str]) -> None:
@@ -583,3 +587,10 @@ def test_text_in_the_units_column_that_is_no_unit_is_listed() -> None:
         )
     )
     assert "3:责任单位中有看似不是单位名称的文字" in review_texts(report)
+
+
+@given(st.integers(2000, 2100), st.integers(1, 12))
+def test_a_month_alone_is_its_last_day(year: int, month: int) -> None:
+    expected = dt.date(year, month, calendar.monthrange(year, month)[1])
+    assert resolve_deadline(f"{month}月", year) == expected
+    assert resolve_deadline(f"{year}年{month}月", 1999) == expected
