@@ -229,3 +229,17 @@ def test_gbk_csv_from_excel_on_chinese_windows(tmp_path: Path) -> None:
     r = gk("import", str(source), "--year", "2024", "-o", str(tmp_path / "p.yaml"))
     assert r.returncode == 1, r.stderr  # no title, 文号 or issuer in a bare sheet
     assert load_plan(tmp_path / "p.yaml").tasks[0].units == ("区财政局",)
+
+
+def test_the_facade_imports_as_the_command_does(fixtures: dict[str, Path], tmp_path: Path) -> None:
+    import gongkai_cli as api
+
+    done = api.import_table(fixtures["plan2023.docx"], units_from=BUILT_IN_PLAN)
+    assert done.plan.meta.doc_number == "济任政办字〔2023〕24号" and done.plan.meta.year == 2023
+    assert _rows(done.plan) == _rows(load_plan(BUILT_IN_PLAN))
+    out = tmp_path / "cli.yaml"
+    cli = gk("import", str(fixtures["plan2023.docx"]), "--units-from", str(BUILT_IN_PLAN), "-o", str(out))
+    assert cli.returncode == 0, cli.stderr
+    assert out.read_text(encoding="utf-8") == done.yaml
+    with pytest.raises(api.NothingToImport):
+        api.import_table(fixtures["header_only.csv"], year=2024)
