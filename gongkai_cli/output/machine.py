@@ -17,7 +17,7 @@ MACHINE_FORMATS = ("json", "csv", "tsv", "md")
 TASK_COLUMNS = (
     "id", "part", "part_title", "section", "section_label", "section_title", "units", "requirement",
     "deadline", "deadline_text", "relation", "via", "status", "overdue", "unit_done", "responsible",
-    "done_units", "pending_units",
+    "done_units", "pending_units", "lead", "topic",
 )  # fmt: skip
 UNIT_COLUMNS = ("name", "kind", "kind_label", "full_name", "aliases", "groups", "direct_tasks", "note")
 UNIT_HEADERS = ("名称", "类别代码", "类别", "全称", "别名", "所属统称", "直接点名的任务数", "备注")
