@@ -594,3 +594,18 @@ def test_a_month_alone_is_its_last_day(year: int, month: int) -> None:
     expected = dt.date(year, month, calendar.monthrange(year, month)[1])
     assert resolve_deadline(f"{month}月", year) == expected
     assert resolve_deadline(f"{year}年{month}月", 1999) == expected
+
+
+def test_a_header_merged_across_two_heading_columns() -> None:
+    mapping, report = imported(
+        grid(
+            ["工作任务", "<", "具体要求", "责任单位", "<", "完成时限"],
+            ["一、经济", "(一)财政", "公开预算。", "区财政局", "区审计局", "7月底前"],
+            ["^", "(二)统计", "公开公报。", "区统计局", "", "3月底前"],
+        )
+    )
+    assert [(c["column"], c["role"]) for c in report.columns] == [
+        (1, "task"), (2, "task"), (3, "requirement"), (4, "units"), (5, "units"), (6, "deadline"),
+    ]  # fmt: skip
+    assert mapping["parts"] == [{"number": 1, "title": "经济"}]
+    assert rows(mapping, "section", "units") == [(1, ["区财政局", "区审计局"]), (2, ["区统计局"])]

@@ -395,10 +395,14 @@ def _header_columns(table: Table, at: int, row: list[Cell]) -> tuple[list[Column
     a 责任单位 cell is split into 牵头单位 | 配合单位 below it)."""
     columns: list[Column] = []
     for i, cell in enumerate(row):
-        if cell.right or cell.down:
+        if cell.down:
             continue
         role = column_role(cell.text)
         if role is not None:
+            # A header merged across columns (工作任务 over a part and a section column, 责任单位
+            # over two unit columns) names each of them.
+            if cell.right and not (columns and columns[-1].at == i - 1):
+                continue
             columns.append(Column(i, cell.text.replace("\n", ""), role))
     roles = [c.role for c in columns]
     if not ({REQUIREMENT, TASK} & set(roles)) or not ({UNITS, LEAD, SUPPORT, DEADLINE} & set(roles)):
