@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
@@ -218,6 +218,71 @@ def pairs_to_mark(
     return pairs
 
 
+class Target(NamedTuple):
+    """One (row, unit) pair that ``done``, ``undo`` or ``note`` acts on."""
+
+    task: Task
+    unit: str
+    claimed_under: str | None  # the open-ended phrase a unit the row does not name claims it under
+
+
+def placeholders(directory: Directory, task: Task) -> tuple[str, ...]:
+    """The row's 责任单位 that are placeholders rather than units: open-ended phrases
+    (区政府有关部门单位, 重大行政决策事项承办单位) and groups whose members are unknown (各涉农镇(街道)).
+    Each counts as one responsible "unit" until someone claims the row under it (待认领)."""
+    return tuple(
+        name
+        for name in responsible_units(directory, task)
+        if (group := directory.groups.get(name)) is not None and not group.definite
+    )
+
+
+def claim_phrase(directory: Directory, task: Task, unit: Unit | Group) -> str | None:
+    """The placeholder of the row ``unit`` may claim it under (the first one), or None."""
+    if isinstance(unit, Group) or unit.name in responsible_units(directory, task):
+        return None
+    for name in placeholders(directory, task):
+        if directory.may_claim(unit, directory.groups[name]):
+            return name
+    return None
+
+
+def claims_by_task(marks: Iterable[Mark]) -> dict[int, list[Mark]]:
+    """Claim marks (a unit the row does not name, under one of its placeholders), by row."""
+    out: dict[int, list[Mark]] = {}
+    for mark in marks:
+        if mark.claimed_under:
+            out.setdefault(mark.task_id, []).append(mark)
+    return out
+
+
+def mark_targets(
+    directory: Directory,
+    tasks: list[Task],
+    units: Sequence[Unit | Group],
+    all_units: bool,
+    unit_from_env: bool = False,
+) -> list[Target]:
+    """The pairs ``done``/``undo``/``note`` act on: each named unit of each row (a unit the row does
+    not name may claim it under a placeholder), or what ``pairs_to_mark`` gives without units.
+    A UsageError names the first pair that cannot be."""
+    if not units:
+        pairs = pairs_to_mark(directory, tasks, None, all_units, unit_from_env)
+        return [Target(task, unit, None) for task, unit in pairs]
+    out: list[Target] = []
+    for task in tasks:
+        expected = responsible_units(directory, task)
+        for unit in units:
+            if unit.name in expected:
+                out.append(Target(task, unit.name, None))
+                continue
+            phrase = claim_phrase(directory, task, unit)
+            if phrase is None:
+                raise UsageError(_not_responsible(directory, task, unit, expected, unit_from_env))
+            out.append(Target(task, unit.name, phrase))
+    return list({(t.task.id, t.unit): t for t in out}.values())
+
+
 def _not_responsible(
     directory: Directory, task: Task, unit: Unit | Group, expected: tuple[str, ...], from_env: bool
 ) -> str:
@@ -244,8 +309,14 @@ def check_imported_marks(plan: Plan, directory: Directory, marks: list[Mark]) ->
         task = plan.task(mark.task_id)
         if task is None:
             raise UsageError(f"导入的记录中有不存在的任务编号 {mark.task_id}")
-        if mark.unit not in responsible_units(directory, task):
+        if mark.unit in responsible_units(directory, task):
+            continue
+        unit = directory.units.get(mark.unit)
+        group = directory.groups.get(mark.claimed_under or "")
+        if unit is None or group is None or mark.claimed_under not in task.units:
             raise UsageError(f"导入的记录中 {mark.unit} 不是任务 {mark.task_id} 的责任单位")
+        if not directory.may_claim(unit, group):
+            raise UsageError(f"导入的记录中 {mark.unit} 不能以“{group.name}”认领任务 {mark.task_id}")
 
 
 # ---------------------------------------------------------------------------------------------

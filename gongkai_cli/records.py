@@ -7,10 +7,10 @@ the Rich tables. Keys are only ever added.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from .model import Event, Group, Plan, Task
+from .model import Event, Group, Mark, Plan, Task
 from .queries import Match, Pair, StatusLine, units_text
 from .units import Directory, derived_aliases
 
@@ -46,6 +46,28 @@ def task_record(plan: Plan, match: Match) -> dict[str, Any]:
         "lead": list(task.lead),
         "topic": task.topic or None,
     }
+
+
+def current_mark_record(mark: Mark) -> dict[str, Any]:
+    """A pair's mark as the row shows it: who, when done, the current evidence, the claim."""
+    return {
+        "unit": mark.unit,
+        "done_on": mark.done_on.isoformat(),
+        "note": mark.note,
+        "by": mark.by,
+        "marked_at": mark.marked_at,
+        "claimed_under": mark.claimed_under,
+        "changed_at": mark.changed_at,
+        "changed_by": mark.changed_by,
+    }
+
+
+def marks_by_task(marks: Iterable[Mark]) -> dict[int, list[dict[str, Any]]]:
+    """``current_mark_record`` of each mark, by row, in unit order."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for mark in sorted(marks, key=lambda m: (m.task_id, m.claimed_under is not None, m.unit)):
+        out.setdefault(mark.task_id, []).append(current_mark_record(mark))
+    return out
 
 
 def expansion_record(directory: Directory, name: str, group: Group | None) -> dict[str, Any]:
@@ -119,6 +141,10 @@ def event_records(events: Sequence[Event], zone: dt.tzinfo) -> list[dict[str, An
                 "by": e.by,
                 "source": e.source,
                 "plan": e.plan,
+                "old_done_on": _iso(e.old_done_on),
+                "old_note": e.old_note,
+                "claimed_under": e.claimed_under,
+                "choice": e.choice,
             }
         )
     return out

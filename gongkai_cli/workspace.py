@@ -20,27 +20,42 @@ from .errors import UsageError
 from .model import Group, Mark, Plan, Task, Unit
 from .queries import (
     POSSIBLE,
+    Target,
     TaskFilter,
     check_imported_marks,
+    claims_by_task,
     due_pairs,
+    mark_targets,
     overdue_pairs,
-    pairs_to_mark,
     parse_part_ref,
     parse_section_ref,
+    placeholders,
     select_tasks,
     status_lines,
 )
 from .records import (
+    current_mark_record,
     event_records,
+    marks_by_task,
     pair_records,
     show_record,
     status_records,
     task_record,
     unit_records,
 )
-from .store.base import mark_record
+from .store.base import (
+    AMEND,
+    DONE,
+    MISSING,
+    PREFER_VALUES,
+    SAME,
+    MarkChange,
+    MarkOutcome,
+    mark_record,
+    utc_now,
+)
 from .text import normalize
-from .units import Directory
+from .units import Directory, split_names
 
 UNIT_ENV = "GONGKAI_UNIT"
 BY_VALUES = ("unit", "section", "part")
@@ -48,6 +63,7 @@ STATUS_VALUES = ("open", "partial", "done", "overdue")
 
 DateLike = str | dt.date | None
 UnitLike = str | Unit | Group | None
+UnitsLike = UnitLike | Iterable[str | Unit | Group]
 Ids = int | str | Iterable[int | str]
 
 
@@ -67,13 +83,31 @@ class MarkResult(NamedTuple):
     changed: list[dict[str, Any]]  # marks added (done) or removed (undo)
     unchanged: list[dict[str, Any]]  # done: already marked, as they were; undo: (task_id, unit) not marked
     state: str  # where the marks are kept
+    amended: list[dict[str, Any]]  # done / note: amendment records (before, after, what changed)
+    warnings: list[str]  # one line each, for stderr: the mark is recorded all the same
 
 
 class ImportResult(NamedTuple):
     added: list[dict[str, Any]]
     same: list[dict[str, Any]]
-    conflicts: list[tuple[dict[str, Any], dict[str, Any]]]  # (ours, theirs)
+    conflicts: list[tuple[dict[str, Any], dict[str, Any]]]  # (ours, theirs) left as they were
     state: str
+    kept: list[tuple[dict[str, Any], dict[str, Any]]]  # (ours, theirs) decided for ours (--prefer)
+    replaced: list[tuple[dict[str, Any], dict[str, Any]]]  # (ours, theirs) decided for theirs
+
+
+def amendment_record(outcome: MarkOutcome) -> dict[str, Any]:
+    """What ``done``/``note`` changed on a marked pair: the mark before and after, and which of its
+    fields changed (``done_on``, ``note``)."""
+    before, after = outcome.before, outcome.after
+    assert before is not None and after is not None
+    return {
+        "task_id": after.task_id,
+        "unit": after.unit,
+        "changed": [f for f in ("done_on", "note") if getattr(before, f) != getattr(after, f)],
+        "before": mark_record(before),
+        "after": mark_record(after),
+    }
 
 
 def login_name() -> str:
@@ -150,6 +184,32 @@ class Workspace:
             raise UsageError("请给出至少一个任务编号")
         return list(out.values())
 
+    def acting_units(self, units: UnitsLike, all_units: bool) -> tuple[list[Unit | Group], bool]:
+        """Each unit of --unit (repeated, or comma-separated), else the liaison's own unit
+        (GONGKAI_UNIT, which may name several the same way); the bool says they came from it."""
+        given = self.unit_list(units)
+        if given and all_units:
+            raise UsageError("--unit 和 --all-units 只能选一个")
+        if given or all_units or not self.default_unit:
+            return given, False
+        try:
+            return self.unit_list(self.default_unit), True
+        except UsageError as exc:
+            raise UsageError(f"环境变量 {UNIT_ENV}：{exc}") from None
+
+    def unit_list(self, units: UnitsLike) -> list[Unit | Group]:
+        """Units and groups from a name, a comma-separated list, or several of either; each once."""
+        if units is None:
+            return []
+        values = [units] if isinstance(units, (str, Unit, Group)) else list(units)
+        out: dict[str, Unit | Group] = {}
+        for value in values:
+            for one in [value] if isinstance(value, (Unit, Group)) else split_names(value):
+                resolved = self.unit(one)
+                assert resolved is not None
+                out.setdefault(resolved.name, resolved)
+        return list(out.values())
+
     def acting_unit(self, unit: UnitLike, all_units: bool) -> tuple[Unit | Group | None, bool]:
         """--unit, else the liaison's own unit; the bool says it came from GONGKAI_UNIT."""
         if unit is not None and all_units:
@@ -181,6 +241,11 @@ class Workspace:
         with self._store(write=False) as store:
             return store.plan_marks(self.plan.meta.identity)
 
+    def claims(self, marks: dict[tuple[int, str], Mark] | None = None) -> dict[int, list[Mark]]:
+        """Rows claimed under a placeholder phrase, by row: each claim is a mark whose
+        ``claimed_under`` names the phrase (queries.placeholders lists a row's phrases)."""
+        return claims_by_task((marks if marks is not None else self.marks()).values())
+
     # -- queries ---------------------------------------------------------------------------
 
     def select(
@@ -210,12 +275,16 @@ class Workspace:
             status=status,
             as_of=day,
         )
-        matches = select_tasks(self.plan, self.directory, flt, self.marked())
+        marks = self.marks()
+        matches = select_tasks(self.plan, self.directory, flt, marks.keys())
         hidden = 0
         if not possible:
             shown = [m for m in matches if not (m.relation and m.relation.kind == POSSIBLE)]
             hidden, matches = len(matches) - len(shown), shown
         records = [task_record(self.plan, m) for m in matches]
+        by_task = marks_by_task(marks.values())
+        for record in records:
+            record["marks"] = by_task.get(record["id"], [])  # named units' and claims' current marks
         return TaskList(records, hidden, who.name if who else None, day, flt.due_by, search, status)
 
     def tasks(self, unit: UnitLike = None, **filters: Any) -> list[dict[str, Any]]:
@@ -224,7 +293,14 @@ class Workspace:
         return self.select(unit, **filters).records
 
     def show(self, task_id: int | str) -> dict[str, Any]:
-        return show_record(self.plan, self.directory, self.task(task_id))
+        task = self.task(task_id)
+        record = show_record(self.plan, self.directory, task)
+        with self._store(write=False) as store:
+            marks = [m for (t, _), m in store.plan_marks(self.plan.meta.identity).items() if t == task.id]
+        record["marks"] = marks_by_task(marks).get(task.id, [])
+        record["placeholders"] = list(placeholders(self.directory, task))
+        record["claims"] = [current_mark_record(m) for m in claims_by_task(marks).get(task.id, [])]
+        return record
 
     def units(self) -> dict[str, Any]:
         return unit_records(self.plan, self.directory)
@@ -279,51 +355,140 @@ class Workspace:
     def mark(
         self,
         ids: Ids,
-        unit: UnitLike = None,
+        unit: UnitsLike = None,
         note: str | None = None,
         on: DateLike = None,
         by: str | None = None,
         all_units: bool = False,
     ) -> MarkResult:
-        """Mark rows done for a unit (or every responsible unit): all or nothing."""
-        from .store import utc_now
+        """Mark rows done for one or more units (or every responsible unit), all or nothing.
 
-        tasks = self.tasks_by_ids(ids)
-        who, from_env = self.acting_unit(unit, all_units)
-        pairs = pairs_to_mark(self.directory, tasks, who, all_units, from_env)
-        now = self.today
-        done_on = self.date(on, now)
-        assert done_on is not None
-        if done_on > now:
-            raise UsageError(f"完成日期 {done_on.isoformat()} 晚于今天（{now.isoformat()}）")
-        if note is not None and not note.strip():
-            raise UsageError("--note 不能为空")
-        marker = (by or "").strip() or login_name()
-        stamp = utc_now()
+        A pair already marked is amended when ``on`` or ``note`` says something new (the history
+        keeps the old and the new); repeated with nothing new, it is left as it was. A unit the row
+        does not name may claim it under an open-ended phrase (``claimed_under`` of the mark).
+        """
+        targets = self._targets(ids, unit, all_units)
+        done_on = self._done_date(on)
+        note = self._evidence(note, "--note")
+        marker, stamp = (by or "").strip() or login_name(), utc_now()
         identity = self.plan.meta.identity
-        marks = [
-            Mark(identity, t.id, name, done_on, note.strip() if note else None, marker, stamp)
-            for t, name in pairs
+        changes = [
+            MarkChange(
+                identity,
+                t.task.id,
+                t.unit,
+                marker,
+                stamp,
+                new_on=done_on or self.today,
+                done_on=done_on,
+                note=note,
+                claimed_under=t.claimed_under,
+            )
+            for t in targets
         ]
         with self._store(write=True) as store:
-            added, present = store.add_marks(marks)
+            outcomes = store.apply_changes(changes)
             location = store.location
-        return MarkResult([mark_record(m) for m in added], [mark_record(m) for m in present], location)
+        return MarkResult(
+            [mark_record(o.after) for o in outcomes if o.action == DONE and o.after],
+            [mark_record(o.before) for o in outcomes if o.action == SAME and o.before],
+            location,
+            [amendment_record(o) for o in outcomes if o.action == AMEND],
+            self._date_warnings(done_on),
+        )
+
+    def note(
+        self,
+        ids: Ids,
+        text: str,
+        unit: UnitsLike = None,
+        by: str | None = None,
+        all_units: bool = False,
+    ) -> MarkResult:
+        """Add evidence to marked pairs: ``text`` is appended to each mark's note (a piece already
+        there is not added twice); the history keeps every version. All or nothing: a pair that is
+        not marked yet is a UsageError and nothing is written."""
+        targets = self._targets(ids, unit, all_units)
+        evidence = self._evidence(text, "佐证材料")
+        marker, stamp = (by or "").strip() or login_name(), utc_now()
+        identity = self.plan.meta.identity
+        changes = [
+            MarkChange(
+                identity,
+                t.task.id,
+                t.unit,
+                marker,
+                stamp,
+                new_on=None,
+                note=evidence,
+                append=True,
+                claimed_under=t.claimed_under,
+            )
+            for t in targets
+        ]
+        with self._store(write=True) as store:
+            outcomes = store.apply_changes(changes)
+            location = store.location
+        missing = [(c.task_id, c.unit) for c, o in zip(changes, outcomes, strict=True) if o.action == MISSING]
+        if missing:
+            shown = "；".join(f"任务 {t} · {u}" for t, u in missing[:8])
+            raise UsageError(f"还没有完成标记，不能补充佐证材料：{shown}（先用 gongkai done 标记完成）")
+        return MarkResult(
+            [],
+            [mark_record(o.before) for o in outcomes if o.action == SAME and o.before],
+            location,
+            [amendment_record(o) for o in outcomes if o.action == AMEND],
+            [],
+        )
 
     def undo(
-        self, ids: Ids, unit: UnitLike = None, by: str | None = None, all_units: bool = False
+        self, ids: Ids, unit: UnitsLike = None, by: str | None = None, all_units: bool = False
     ) -> MarkResult:
-        tasks = self.tasks_by_ids(ids)
-        who, from_env = self.acting_unit(unit, all_units)
-        pairs = [(t.id, name) for t, name in pairs_to_mark(self.directory, tasks, who, all_units, from_env)]
+        pairs = [(t.task.id, t.unit) for t in self._targets(ids, unit, all_units)]
         with self._store(write=True) as store:
             removed, missing = store.remove_marks(
                 self.plan.meta.identity, pairs, (by or "").strip() or login_name()
             )
             location = store.location
         return MarkResult(
-            [mark_record(m) for m in removed], [{"task_id": t, "unit": u} for t, u in missing], location
+            [mark_record(m) for m in removed],
+            [{"task_id": t, "unit": u} for t, u in missing],
+            location,
+            [],
+            [],
         )
+
+    def _targets(self, ids: Ids, unit: UnitsLike, all_units: bool) -> list[Target]:
+        tasks = self.tasks_by_ids(ids)
+        units, from_env = self.acting_units(unit, all_units)
+        return mark_targets(self.directory, tasks, units, all_units, from_env)
+
+    def _done_date(self, on: DateLike) -> dt.date | None:
+        """The completion date given (None: not given); never later than today."""
+        done_on = self.date(on)
+        if done_on is not None and done_on > self.today:
+            raise UsageError(f"完成日期 {done_on.isoformat()} 晚于今天（{self.today.isoformat()}）")
+        return done_on
+
+    @staticmethod
+    def _evidence(text: str | None, what: str) -> str | None:
+        if text is not None and not text.strip():
+            raise UsageError(f"{what} 不能为空")
+        return text.strip() if text is not None else None
+
+    def _date_warnings(self, done_on: dt.date | None) -> list[str]:
+        """A completion date more than a year before the plan was issued is most likely a typo
+        (2022 for 2023): recorded, with a warning."""
+        if done_on is None:
+            return []
+        meta = self.plan.meta
+        issued = meta.issued or dt.date(meta.year, 1, 1)
+        from dateutil.relativedelta import relativedelta
+
+        if done_on >= issued - relativedelta(years=1):
+            return []
+        what = f"计划印发日期 {issued.isoformat()}" if meta.issued else f"计划年度 {meta.year} 年初"
+        return [f"注意：完成日期 {done_on.isoformat()} 比{what} 早一年以上，请确认没有写错（已照常记录）"]
 
     # -- moving marks between machines ----------------------------------------------------------
 
@@ -333,19 +498,37 @@ class Workspace:
         with self._store(write=False) as store:
             return export_document(store.all_marks())
 
-    def import_marks(self, text: str, where: str) -> ImportResult:
+    def import_marks(self, text: str, where: str, prefer: str | None = None) -> ImportResult:
+        """Merge an export's text. Conflicts stay as they are and are listed, unless ``prefer``
+        decides them (mine / theirs / newer), each decision recorded in the history."""
         from .store import parse_export
 
-        marks = parse_export(text, where)
+        return self._merge(parse_export(text, where), prefer)
+
+    def import_marks_file(self, path: str | Path, prefer: str | None = None) -> ImportResult:
+        """``import_marks`` from a file; a file that cannot be read as an export is a SourceError."""
+        from .store import read_export
+
+        return self._merge(read_export(path), prefer)
+
+    def _merge(self, marks: list[Mark], prefer: str | None) -> ImportResult:
+        if prefer is not None and prefer not in PREFER_VALUES:
+            raise UsageError(f"--prefer 的值无效：{prefer!r}（可选：{'、'.join(PREFER_VALUES)}）")
         check_imported_marks(self.plan, self.directory, marks)
         with self._store(write=True) as store:
-            added, same, conflicts = store.import_marks(marks)
+            result = store.merge_marks(marks, prefer)
             location = store.location
+
+        def pairs(items: list[tuple[Mark, Mark]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+            return [(mark_record(a), mark_record(b)) for a, b in items]
+
         return ImportResult(
-            [mark_record(m) for m in added],
-            [mark_record(m) for m in same],
-            [(mark_record(a), mark_record(b)) for a, b in conflicts],
+            [mark_record(m) for m in result.added],
+            [mark_record(m) for m in result.same],
+            pairs(result.conflicts),
             location,
+            pairs(result.kept),
+            pairs(result.replaced),
         )
 
     # -- ledgers ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ COMMANDS = [
     "units",
     "done",
     "undo",
+    "note",
     "log",
     "status",
     "overdue",

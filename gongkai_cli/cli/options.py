@@ -86,6 +86,27 @@ UnitOpt = Annotated[
     str | None,
     opt("--unit", "-u", help="责任单位（简称、全称或别名均可），也可以是统称", metavar="UNIT"),
 ]
+
+
+def _split_units(values: list[str] | None) -> list[str] | None:
+    from ..units import split_names
+
+    names = split_names(values)
+    return names or None
+
+
+# ``--unit`` given several times, or with names separated by commas: ``-u 长沟镇,喻屯镇 -u 区教体局``.
+# The value is the list of names as typed (None when not given); the workspace resolves them.
+UnitsOpt = Annotated[
+    list[str] | None,
+    opt(
+        "--unit",
+        "-u",
+        help="责任单位（简称、全称或别名均可），也可以是统称；可重复，或用逗号分隔几个单位",
+        metavar="UNIT",
+        callback=_split_units,
+    ),
+]
 WindowOpt = Annotated[
     str,
     opt(

@@ -33,6 +33,10 @@ EVENT_COLUMNS = (
     "by",
     "source",
     "plan",
+    "old_done_on",
+    "old_note",
+    "claimed_under",
+    "choice",
 )
 EVENT_HEADERS = (
     "序号",
@@ -46,6 +50,10 @@ EVENT_HEADERS = (
     "操作人",
     "来源",
     "计划",
+    "原完成日期",
+    "原备注",
+    "认领统称",
+    "导入冲突的决定",
 )
 STATUS_COLUMNS = (
     "key", "label", "rows", "done", "partial", "open", "overdue", "due_soon", "done_parts", "parts",

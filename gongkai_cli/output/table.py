@@ -128,12 +128,18 @@ def _may_break(seg: str, ws: list[int], i: int) -> bool:
 
 
 class Folded:
-    """A cell's text, folded to whatever width Rich gives its column."""
+    """A cell's text, folded to whatever width Rich gives its column.
 
-    __slots__ = ("text",)
+    ``pad`` spaces either side are drawn here rather than by the table: a table with padding wraps
+    every cell in a rich.padding.Padding, a second layer of rendering that cost a 30-row table a
+    fifth of its drawing time (bench/RESULTS.md).
+    """
 
-    def __init__(self, text: Text) -> None:
+    __slots__ = ("pad", "text")
+
+    def __init__(self, text: Text, pad: int = 0) -> None:
         self.text = text
+        self.pad = pad
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         plain_text = self.text.plain
@@ -142,17 +148,21 @@ class Folded:
         # two wide characters (one with its punctuation).
         runs = [len(m) for m in _ASCII_RUN.findall(plain_text)]
         narrowest = max([*runs, 4 if not plain_text.isascii() else 1])
-        return Measurement(min(narrowest, widest), widest).with_maximum(options.max_width)
+        edge = 2 * self.pad
+        return Measurement(min(narrowest, widest) + edge, widest + edge).with_maximum(options.max_width)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         # Segments, not Text: each line is already folded, and Rich's own wrapping of a Text is
-        # what a table spends most of its time on.
+        # what a table spends most of its time on. Rich pads each line to the column's width.
         text = self.text
         plain_text = text.plain
-        width = options.max_width
+        lead = Segment(" " * self.pad) if self.pad else None
+        width = max(options.max_width - 2 * self.pad, 1)
         right = options.justify == "right"
         styled = bool(text.spans or text.style)
         for start, end in wrap(plain_text, width):
+            if lead:
+                yield lead
             if right:
                 yield Segment(" " * (width - cell_len(plain_text[start:end])))
             if styled:
@@ -167,16 +177,17 @@ _NEWLINE = Segment.line()
 Cell = str | Text | Sequence[tuple[str, str]]
 
 
-def cell(value: Cell) -> RenderableType:
-    """Plain text, a Text, or (text, style) spans -> a folded, inert cell."""
+def cell(value: Cell, pad: int = 1) -> RenderableType:
+    """Plain text, a Text, or (text, style) spans -> a folded, inert cell with ``pad`` spaces
+    either side (tables from new_table have no padding of their own)."""
     if isinstance(value, Text):
-        return Folded(value)
+        return Folded(value, pad)
     if isinstance(value, str):
-        return Folded(plain(value))
+        return Folded(plain(value), pad)
     text = Text()
     for piece, style in value:
         text.append(inert(piece), style=style or None)
-    return Folded(text)
+    return Folded(text, pad)
 
 
 def highlight(text: str, words: Iterable[str], style: str) -> Text:
@@ -253,7 +264,7 @@ def _share_width(console: Console, table: Table) -> None:
         if not column.ratio:
             cells = [column.header, *column.cells]
             fixed += max((Measurement.get(console, options, c).maximum for c in cells), default=0)
-    edges = len(table.columns) + 1 + 2 * len(table.columns)  # borders and one space each side
+    edges = len(table.columns) + 1 + 2 * len(flexible)  # borders, and the flexible cells' own spaces
     table.expand = console.width >= edges + fixed + FLEX_MIN * len(flexible)
 
 
@@ -268,11 +279,13 @@ def new_table(*columns: Column, title: str = "", caption: str = "", header: bool
         caption_style="dim",
         caption_justify="left",
         header_style="bold",
+        padding=0,  # each cell pads itself (Folded)
     )
 
 
 def col(header: str, *, right: bool = False, ratio: int | None = None) -> Column:
-    return Column(Folded(plain(header)), justify="right" if right else "left", overflow="fold", ratio=ratio)
+    header_cell = Folded(plain(header), 1)
+    return Column(header_cell, justify="right" if right else "left", overflow="fold", ratio=ratio)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,7 +379,7 @@ def _grid(rows: Iterable[tuple[str, Cell]]) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     for key, value in rows:
-        grid.add_row(plain(key), cell(value))
+        grid.add_row(plain(key), cell(value, pad=0))
     return grid
 
 
@@ -383,7 +396,14 @@ def show_panel(record: dict[str, Any]) -> Table:
         *([("牵头单位", "、".join(record["lead"]))] if record.get("lead") else []),
     ]
     rows += [("统称", f"{g['name']}：{group_summary(g)}") for g in record["expanded"] if g["group"]]
+    rows += [("认领", claim_text(c)) for c in record.get("claims") or ()]
     return _grid(rows)
+
+
+def claim_text(claim: dict[str, Any]) -> str:
+    """``区教体局 以“区政府有关部门单位”认领，2023-11-20 完成（佐证：…）``."""
+    note = f"（佐证：{claim['note']}）" if claim.get("note") else ""
+    return f"{claim['unit']} 以“{claim['claimed_under']}”认领，{claim['done_on']} 完成{note}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,7 +442,29 @@ def units_tables(records: dict[str, Any]) -> list[Table]:
 # ---------------------------------------------------------------------------------------------
 # log
 
-ACTION_LABELS = {"done": "标记完成", "undo": "撤销"}
+ACTION_LABELS = {"done": "标记完成", "undo": "撤销", "amend": "修改", "keep": "冲突：保留本地"}
+CHOICE_LABELS = {"mine": "保留本地", "theirs": "采用导入文件", "newer": "采用较新的"}
+
+
+def _log_action(r: dict[str, Any]) -> str:
+    label = ACTION_LABELS.get(r["action"], r["action"])
+    if r["source"] == "import":
+        choice = r.get("choice")
+        label += f"（导入，{CHOICE_LABELS[choice]}）" if choice and r["action"] == "amend" else "（导入）"
+    if r.get("claimed_under") and r["action"] == "done":
+        label += f"\n认领：{r['claimed_under']}"
+    return label
+
+
+def _log_value(r: dict[str, Any], key: str) -> str:
+    """The value an event wrote; an amendment shows the old one and the new; an undo shows none
+    (the date it removed is not a completion date)."""
+    new, old = r[key] or "", r.get(f"old_{key}") or ""
+    if r["action"] == "undo":
+        return ""
+    if r["action"] == "amend" and new != old:
+        return f"{old or '（无）'} → {new or '（无）'}"
+    return new
 
 
 def log_table(records: Sequence[dict[str, Any]]) -> Table:
@@ -439,13 +481,11 @@ def log_table(records: Sequence[dict[str, Any]]) -> Table:
     for r in records:
         table.add_row(
             cell(r["at_local"][:16]),
-            cell(
-                ACTION_LABELS.get(r["action"], r["action"]) + ("（导入）" if r["source"] == "import" else "")
-            ),
+            cell(_log_action(r)),
             cell(str(r["task_id"])),
             cell(r["unit"]),
-            cell(r["done_on"] or ""),
-            cell(r["note"] or ""),
+            cell(_log_value(r, "done_on")),
+            cell(_log_value(r, "note")),
             cell(r["by"]),
         )
     return table

@@ -12,18 +12,36 @@ import sys
 from pathlib import Path
 
 from ..errors import StateError
-from .base import EXPORT_FORMAT, EXPORT_VERSION, Store, export_document, mark_record, parse_export, utc_now
+from .base import (
+    EXPORT_FORMAT,
+    EXPORT_VERSION,
+    PREFER_VALUES,
+    MarkChange,
+    MarkOutcome,
+    MergeResult,
+    Store,
+    export_document,
+    mark_record,
+    parse_export,
+    read_export,
+    utc_now,
+)
 
 __all__ = [
     "EXPORT_FORMAT",
     "EXPORT_VERSION",
+    "PREFER_VALUES",
     "STATE_ENV",
+    "MarkChange",
+    "MarkOutcome",
+    "MergeResult",
     "Store",
     "default_state_path",
     "export_document",
     "mark_record",
     "open_store",
     "parse_export",
+    "read_export",
     "state_path",
     "utc_now",
 ]
