@@ -14,9 +14,10 @@ if TYPE_CHECKING:
 
 # Documented exit codes (README "退出码").
 EXIT_OK = 0
-EXIT_FOUND = 1  # a check found something: `validate` found problems, `overdue --check` found items
+EXIT_FOUND = 1  # a check found something: `validate` found problems, `overdue --check` found items,
+#                `import` wrote the plan but lists items to review
 EXIT_USAGE = 2  # bad arguments: unknown option, unknown unit/id/section, unreadable date
-EXIT_PLAN = 3  # the plan file cannot be read or is not a valid plan
+EXIT_PLAN = 3  # the plan file cannot be read or is not a valid plan; `import`: nothing importable
 EXIT_STATE = 4  # the state file cannot be used
 EXIT_BUSY = 5  # the state file stayed locked by another writer
 EXIT_OUTPUT = 6  # an output file cannot be written (missing or read-only directory)
@@ -84,3 +85,13 @@ class SourceError(GongkaiError):
     """
 
     exit_code = EXIT_SOURCE
+
+
+class NothingToImport(GongkaiError):
+    """``gongkai import`` found nothing to import: no table, no header row, or no data rows.
+
+    Exit 3, as a plan that cannot be built. (A plan written with items to review exits 1,
+    ``EXIT_FOUND``, and is not an error.)
+    """
+
+    exit_code = EXIT_PLAN

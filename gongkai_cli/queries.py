@@ -672,6 +672,7 @@ def _by_rows(
         else:
             part = plan.part(number)
             label = f"{part.label}{part.title}"
+        label = label or "（全表，无此级标题）"  # a plan whose table lacks the level (number 0)
         lines.append(
             StatusLine(str(number), label, c[0], c[1], c[2], c[0] - c[1], c[3], c[4], c[5], c[6], c[7])
         )

@@ -36,15 +36,15 @@ def task_record(plan: Plan, match: Match) -> dict[str, Any]:
     prog = match.progress
     return {
         "id": task.id,
-        "part": task.part,
+        "part": task.part or None,  # None: the table has no part level
         "part_title": plan.part(task.part).title,
-        "section": task.section,
+        "section": task.section or None,  # None: the table has no headings at all
         "section_label": section.label,
         "section_title": section.title,
         "units": list(task.units),
         "requirement": task.requirement,
         "deadline": _iso(task.deadline.date),
-        "deadline_text": task.deadline.text,
+        "deadline_text": task.deadline.text or None,  # None: the table gives no 完成时限 (ongoing)
         "relation": match.relation.kind if match.relation else None,
         "via": match.relation.via if match.relation else None,
         "status": prog.status if prog else None,
@@ -78,6 +78,8 @@ def task_record(plan: Plan, match: Match) -> dict[str, Any]:
         ]
         if match.mine
         else None,
+        "lead": list(task.lead),
+        "topic": task.topic or None,
     }
 
 
@@ -260,13 +262,13 @@ def pair_records(
         if rest is None:
             section = plan.section(task.section)
             rest = common[task.id] = {
-                "part": task.part,
-                "section": task.section,
+                "part": task.part or None,
+                "section": task.section or None,
                 "section_label": section.label,
                 "section_title": section.title,
                 "requirement": task.requirement,
                 "deadline": _iso(task.deadline.date),
-                "deadline_text": task.deadline.text,
+                "deadline_text": task.deadline.text or None,
             }
         placeholder = directory is not None and is_placeholder(directory, p.unit)
         yield {

@@ -32,6 +32,7 @@ COMMANDS = [
     "plans",
     "plans install",
     "plans remove",
+    "import",
 ]
 START, END = "<!-- commands:start -->", "<!-- commands:end -->"
 

@@ -49,6 +49,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "plans": (
         "plans", "plans_app", "列出内置计划和已安装的计划；安装、删除计划。--plan 可以写计划的名称或年份。"
     ),
+    "import": (
+        "imports", "app",
+        "把政府网站发布的分解表（Word、Excel、网页、CSV 或文本）转换为计划文件，并报告需要复核之处。",
+    ),
     "state": ("state", "state_app", "状态文件的位置。"),
     "marks": ("marks", "marks_app", "导出、导入完成记录（JSON），用于备份、换机器或合并。"),
 }  # fmt: skip

@@ -17,7 +17,7 @@ MACHINE_FORMATS = ("json", "csv", "tsv", "md")
 TASK_COLUMNS = (
     "id", "part", "part_title", "section", "section_label", "section_title", "units", "requirement",
     "deadline", "deadline_text", "relation", "via", "status", "overdue", "unit_done", "responsible",
-    "done_units", "pending_units", "state", "on_time", "late_units",
+    "done_units", "pending_units", "state", "on_time", "late_units", "lead", "topic",
 )  # fmt: skip
 UNIT_COLUMNS = ("name", "kind", "kind_label", "full_name", "aliases", "groups", "direct_tasks", "note")
 UNIT_HEADERS = ("名称", "类别代码", "类别", "全称", "别名", "所属统称", "直接点名的任务数", "备注")
@@ -169,11 +169,11 @@ def _task_md_rows(records: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]
     for r in records:
         yield {
             "id": r["id"],
-            "part": f"{cn_numeral(r['part'])}、{r['part_title']}",
+            "part": f"{cn_numeral(r['part'])}、{r['part_title']}" if r["part"] else "",
             "section": f"{r['section_label']}{r['section_title']}",
             "units": r.get("units_text") or r["units"],
             "requirement": r["requirement"],
-            "deadline": f"{r['deadline_text']}（{r['deadline'] or '无截止日期'}）",
+            "deadline": f"{r['deadline_text'] or '持续推进'}（{r['deadline'] or '无截止日期'}）",
             "relation": _relation_label(r),
         }
 
