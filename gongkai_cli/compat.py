@@ -54,3 +54,43 @@ def click_command(typer_app: Any) -> Any:
     import typer.main
 
     return typer.main.get_command(typer_app)
+
+
+# -- shell completion ---------------------------------------------------------------------------
+# Why: Typer's add_completion=True builds its --install-completion / --show-completion options on
+# every start of the program, importing its completion machinery (shellingham, subprocess) before
+# any command runs; gongkai declares the two options itself (cli/app.py) and reaches Typer's own
+# code below only when one of them is given or a shell asks for completions. The scripts, the
+# install locations and the protocol the shells speak are Typer's, unchanged.
+
+
+def enable_completion() -> None:
+    """Register Typer's completion classes for bash, zsh, fish and PowerShell (in place of the
+    plain ones of the click it vendors), which Typer itself does only with add_completion=True."""
+    from typer._completion_classes import completion_init
+
+    completion_init()
+
+
+def detect_shell() -> str | None:
+    """The shell gongkai was started from, as Typer detects it (None when it cannot tell)."""
+    from typer._completion_shared import _get_shell_name
+
+    return _get_shell_name()
+
+
+def completion_script(shell: str, prog_name: str, complete_var: str) -> str:
+    """Typer's completion script for ``shell``."""
+    from typer._completion_shared import get_completion_script
+
+    script: str = get_completion_script(prog_name=prog_name, complete_var=complete_var, shell=shell)
+    return script
+
+
+def install_completion(shell: str, prog_name: str, complete_var: str) -> Any:
+    """Install Typer's completion script for ``shell`` where Typer installs it; the path written."""
+    from typer._completion_shared import install
+
+    enable_completion()
+    _shell, path = install(shell=shell, prog_name=prog_name, complete_var=complete_var)
+    return path

@@ -7,11 +7,26 @@ from typing import Annotated, Any
 import typer
 
 from .app import GongkaiCommand
-from .options import ARGUMENTS, AsOfOpt, PlanOpt, StateOpt, UnitOpt, WindowOpt, choice, opt, say, workspace
+from .options import (
+    ARGUMENTS,
+    AsOfOpt,
+    PlanOpt,
+    StateOpt,
+    UnitOpt,
+    WindowOpt,
+    choice,
+    offer_values,
+    opt,
+    say,
+    workspace,
+)
 
 app = typer.Typer()
 
 PROGRESS_FROM = 500  # rows from which an export shows a progress bar (on a terminal only)
+
+
+LEDGERS = ("xlsx", "ics", "html", "md")
 
 
 @app.command(cls=GongkaiCommand)
@@ -21,7 +36,8 @@ def export(
         typer.Argument(
             help="格式：xlsx（台账）、ics（截止日期日历）、html（进度页面）、md（Markdown 报告）",
             metavar="FORMAT",
-            callback=choice("FORMAT", ("xlsx", "ics", "html", "md")),
+            callback=choice("FORMAT", LEDGERS),
+            autocompletion=offer_values(LEDGERS),
             show_default=False,
             rich_help_panel=ARGUMENTS,
         ),

@@ -15,6 +15,7 @@ from .options import (
     PlanOpt,
     StateOpt,
     UnitOpt,
+    offer,
     opt,
     say,
     summarise,
@@ -30,6 +31,7 @@ IdsArg = Annotated[
         metavar="ID",
         show_default=False,
         rich_help_panel=ARGUMENTS,
+        autocompletion=offer("task"),
     ),
 ]
 ByOpt = Annotated[str | None, opt("--by", help="操作人，默认为当前登录名", metavar="NAME")]
@@ -90,7 +92,13 @@ def undo(
 def log(
     task_id: Annotated[
         str | None,
-        typer.Argument(help="只看这一项任务", metavar="[ID]", show_default=False, rich_help_panel=ARGUMENTS),
+        typer.Argument(
+            help="只看这一项任务",
+            metavar="[ID]",
+            show_default=False,
+            rich_help_panel=ARGUMENTS,
+            autocompletion=offer("task"),
+        ),
     ] = None,
     unit: UnitOpt = None,
     fmt: FormatOpt = "table",
@@ -159,10 +167,12 @@ def marks_import(
     示例：gongkai marks import 完成记录-备份.json
     """
     from ..errors import StateError
+    from ..inputs import open_regular
 
     ws = workspace(plan_file, state_file)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open_regular(path) as fh:  # a FIFO or a device is refused, never waited on
+            text = fh.read().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise StateError(f"无法读取导入文件 {path}：{getattr(exc, 'strerror', None) or exc}") from None
     result = ws.import_marks(text, path)

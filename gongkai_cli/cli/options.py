@@ -14,7 +14,7 @@ ARGUMENTS = "参数"
 
 
 def choice(name: str, values: tuple[str, ...]) -> Callable[[Any], Any]:
-    """A callback accepting one of ``values`` (any case)."""
+    """A callback accepting one of ``values`` (any case); ``opt`` offers them to Tab."""
 
     def check(value: str | None) -> str | None:
         if value is None:
@@ -24,13 +24,51 @@ def choice(name: str, values: tuple[str, ...]) -> Callable[[Any], Any]:
             return folded
         raise typer.BadParameter(f"{value!r} 不是可选值（可选：{'、'.join(values)}）", param_hint=name)
 
+    check.values = values  # type: ignore[attr-defined]
     return check
 
 
+def offer_values(values: tuple[str, ...]) -> Callable[..., list[str]]:
+    """Tab completion of a fixed list (formats, colours, statuses)."""
+
+    def complete(incomplete: str) -> list[str]:
+        return list(values)
+
+    return complete
+
+
+def offer(kind: str) -> Callable[..., list[tuple[str, str]]]:
+    """Tab completion from the plan: ``unit``, ``task``, ``section`` or ``part`` (cli/completion.py,
+    imported only when a shell asks)."""
+
+    def complete(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+        from .completion import offer
+
+        return offer(kind, ctx, incomplete)
+
+    return complete
+
+
 def opt(*names: str, help: str, metavar: str = "", **kwargs: Any) -> Any:
-    """A typer.Option in the 选项 panel, without Typer's English "[default: …]"."""
+    """A typer.Option in the 选项 panel, without Typer's English "[default: …]"; an option with a
+    ``choice`` callback completes its values on Tab."""
     kwargs.setdefault("show_default", False)
+    values = getattr(kwargs.get("callback"), "values", None)
+    if values and "autocompletion" not in kwargs:
+        kwargs["autocompletion"] = offer_values(values)
     return typer.Option(*names, help=help, metavar=metavar or None, rich_help_panel=OPTIONS, **kwargs)
+
+
+def not_empty(name: str) -> Callable[[Any], Any]:
+    """A callback refusing an empty path: ``--state ""`` (an unset variable in a script) must not
+    quietly mean the default file."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise typer.BadParameter("路径不能为空", param_hint=name)
+        return value
+
+    return check
 
 
 PlanOpt = Annotated[
@@ -39,6 +77,7 @@ PlanOpt = Annotated[
         "--plan",
         help="计划文件（YAML）。默认读取环境变量 GONGKAI_PLAN，再默认为内置的 2023 年任城区分解表",
         metavar="PATH",
+        callback=not_empty("--plan"),
     ),
 ]
 StateOpt = Annotated[
@@ -47,6 +86,7 @@ StateOpt = Annotated[
         "--state",
         help="状态文件（记录完成情况的 SQLite 文件）。默认读取环境变量 GONGKAI_STATE，再默认为用户数据目录",
         metavar="PATH",
+        callback=not_empty("--state"),
     ),
 ]
 FormatOpt = Annotated[
@@ -80,11 +120,24 @@ AsOfOpt = Annotated[
     opt("--as-of", help="按这一天计算逾期，默认为今天（Asia/Shanghai）；写法同 --due-by", metavar="DATE"),
 ]
 SectionOpt = Annotated[
-    str | None, opt("--section", "-s", help="工作任务序号：五、5 或 (五)", metavar="SECTION")
+    str | None,
+    opt(
+        "--section",
+        "-s",
+        help="工作任务序号：五、5 或 (五)",
+        metavar="SECTION",
+        autocompletion=offer("section"),
+    ),
 ]
 UnitOpt = Annotated[
     str | None,
-    opt("--unit", "-u", help="责任单位（简称、全称或别名均可），也可以是统称", metavar="UNIT"),
+    opt(
+        "--unit",
+        "-u",
+        help="责任单位（简称、全称或别名均可），也可以是统称",
+        metavar="UNIT",
+        autocompletion=offer("unit"),
+    ),
 ]
 WindowOpt = Annotated[
     str,

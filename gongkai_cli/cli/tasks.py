@@ -18,6 +18,7 @@ from .options import (
     StateOpt,
     UnitOpt,
     choice,
+    offer,
     opt,
     say,
     workspace,
@@ -33,7 +34,10 @@ def tasks(
         bool, opt("--possible", help="同时列出可能相关的任务（如“等区政府有关部门单位”这类开放式表述）")
     ] = False,
     section: SectionOpt = None,
-    part: Annotated[str | None, opt("--part", "-p", help="部分序号：三 或 3", metavar="PART")] = None,
+    part: Annotated[
+        str | None,
+        opt("--part", "-p", help="部分序号：三 或 3", metavar="PART", autocompletion=offer("part")),
+    ] = None,
     due_by: Annotated[
         str | None,
         opt("--due-by", help="截止日期不晚于该日，如 2023-11-30、11月底、today、+7d", metavar="DATE"),
@@ -91,7 +95,14 @@ def _caption(found: TaskList) -> str:
 @app.command(cls=GongkaiCommand)
 def show(
     task_id: Annotated[
-        str, typer.Argument(help="任务编号", metavar="ID", show_default=False, rich_help_panel=ARGUMENTS)
+        str,
+        typer.Argument(
+            help="任务编号",
+            metavar="ID",
+            show_default=False,
+            rich_help_panel=ARGUMENTS,
+            autocompletion=offer("task"),
+        ),
     ],
     fmt: ShowFormatOpt = "table",
     color: ColorOpt = "auto",

@@ -10,6 +10,7 @@ Backends report every failure as a StateError or BusyError with a Chinese messag
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ _S = TypeVar("_S", bound="Store")
 
 BUSY_ENV = "GONGKAI_BUSY_TIMEOUT"
 DEFAULT_BUSY_SECONDS = 10.0
+MAX_BUSY_SECONDS = 86400  # a day; SQLite takes the wait in milliseconds as a 32-bit int
 
 
 class Store(Protocol):
@@ -107,11 +109,16 @@ def utc_now() -> str:
 
 def busy_seconds() -> float:
     """How long a writer waits for another one to finish: ``GONGKAI_BUSY_TIMEOUT`` seconds, else 10."""
-    raw = os.environ.get(BUSY_ENV)
-    try:
-        return max(0.0, float(raw)) if raw else DEFAULT_BUSY_SECONDS
-    except ValueError:
+    raw = os.environ.get(BUSY_ENV, "").strip()
+    if not raw:
         return DEFAULT_BUSY_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= MAX_BUSY_SECONDS:  # also refuses nan and inf
+        raise UsageError(f"环境变量 {BUSY_ENV} 应为 0 到 {MAX_BUSY_SECONDS} 之间的秒数，而不是 {raw!r}")
+    return seconds
 
 
 def same_mark(ours: Mark, theirs: Mark) -> bool:
