@@ -197,13 +197,16 @@ class RootGroup(GongkaiGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
-        # A closed pipe is caught here: the framework turns it into exit 1 on its way out.
+        # A closed pipe and Ctrl-C are caught here: the framework would turn them into exit 1 and
+        # a silent exit 130 on their way out.
         try:
             rv = super().invoke(ctx)
             sys.stdout.flush()  # now, not at interpreter exit where a closed pipe prints a warning
             return rv
         except BrokenPipeError:
             _reader_gone()
+        except KeyboardInterrupt:
+            interrupted()
 
 
 def _reader_gone() -> NoReturn:
@@ -233,15 +236,14 @@ def interrupted() -> NoReturn:
 def unexpected(exc: BaseException) -> NoReturn:
     """The last resort: a fault nobody foresaw becomes one line and exit 70; GONGKAI_DEBUG=1 also
     prints the traceback, for a bug report."""
-    if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+    debug = os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    if debug:
         import traceback
 
         traceback.print_exception(type(exc), exc, exc.__traceback__)
     detail = str(exc).splitlines()[0][:200] if str(exc) else ""
-    say_error(
-        f"意外的内部错误（{type(exc).__name__}{'：' + detail if detail else ''}）。"
-        f"设置环境变量 {DEBUG_ENV}=1 再运行一次可看到详细信息"
-    )
+    hint = "详细信息见上，报告问题时请附上" if debug else f"设置环境变量 {DEBUG_ENV}=1 再运行可看到详细信息"
+    say_error(f"意外的内部错误（{type(exc).__name__}{'：' + detail if detail else ''}）。{hint}")
     sys.exit(EXIT_UNEXPECTED)
 
 
