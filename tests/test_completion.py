@@ -253,3 +253,18 @@ def test_completion_costs_nothing_on_an_ordinary_run(tmp_path: Path) -> None:
     imported = {line.split("|")[-1].strip() for line in r.stderr.splitlines() if "|" in line}
     assert "gongkai_cli.workspace" in imported  # the log is read right
     assert "gongkai_cli.cli.completion" not in imported
+
+
+def test_install_where_it_cannot_write_is_one_line(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.write_text("a file where the home directory should be\n", encoding="utf-8")
+    r = subprocess.run(
+        [need("bash"), "-c", "gongkai --install-completion; echo rc=$?"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=shell_env(home),
+    )
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("错误：无法安装 bash 的命令补全"), r.stderr
+    assert r.stdout == "rc=6\n"
