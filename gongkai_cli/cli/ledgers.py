@@ -16,6 +16,7 @@ from .options import (
     StateOpt,
     WindowOpt,
     choice,
+    offer_values,
     opt,
     report_notes,
     say,
@@ -28,6 +29,9 @@ app = typer.Typer()
 PROGRESS_FROM = 500  # rows from which an export shows a progress bar (on a terminal only)
 
 
+LEDGERS = ("xlsx", "ics", "html", "md", "docx")
+
+
 @app.command(cls=GongkaiCommand)
 def export(
     kind: Annotated[
@@ -36,7 +40,8 @@ def export(
             help="格式：xlsx（台账）、ics（截止日期日历）、html（进度页面）、md（Markdown 报告）、"
             "docx（按原表格式排版的分解表，Word 文档）",
             metavar="FORMAT",
-            callback=choice("FORMAT", ("xlsx", "ics", "html", "md", "docx")),
+            callback=choice("FORMAT", LEDGERS),
+            autocompletion=offer_values(LEDGERS),
             show_default=False,
             rich_help_panel=ARGUMENTS,
         ),

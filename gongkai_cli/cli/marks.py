@@ -18,6 +18,7 @@ from .options import (
     UnitOpt,
     UnitsOpt,
     choice,
+    offer,
     opt,
     say,
     summarise,
@@ -33,6 +34,7 @@ IdsArg = Annotated[
         metavar="ID",
         show_default=False,
         rich_help_panel=ARGUMENTS,
+        autocompletion=offer("task"),
     ),
 ]
 ByOpt = Annotated[str | None, opt("--by", help="操作人，默认为当前登录名", metavar="NAME")]
@@ -145,7 +147,13 @@ def undo(
 def log(
     task_id: Annotated[
         str | None,
-        typer.Argument(help="只看这一项任务", metavar="[ID]", show_default=False, rich_help_panel=ARGUMENTS),
+        typer.Argument(
+            help="只看这一项任务",
+            metavar="[ID]",
+            show_default=False,
+            rich_help_panel=ARGUMENTS,
+            autocompletion=offer("task"),
+        ),
     ] = None,
     unit: UnitOpt = None,
     fmt: FormatOpt = "table",

@@ -63,15 +63,15 @@ def status(
     scope = ws.scope(unit, all_units)
     day = ws.date(as_of, ws.today)
     records = ws.status(by, day, scope, window)
-    report_notes(ws, scope, day, fmt)
     if fmt == "table" and not records:
         say("没有可以汇总的任务。")
-        return
-    lights = f"红灯：有逾期；黄灯：{_days(window, day)} 天内到期；绿灯：正常"
-    caption = f"截至 {day.isoformat()}；{lights}；{ws.plan_label}"
-    if scope.names:
-        caption = f"单位：{scope_words(scope)}；{caption}"
-    render(View("status", records, caption=caption, by=by), fmt, color)
+    else:
+        lights = f"红灯：有逾期；黄灯：{_days(window, day)} 天内到期；绿灯：正常"
+        caption = f"截至 {day.isoformat()}；{lights}；{ws.plan_label}"
+        if scope.names:
+            caption = f"单位：{scope_words(scope)}；{caption}"
+        render(View("status", records, caption=caption, by=by), fmt, color)
+    report_notes(ws, scope, day, fmt)  # after the data: a failed write stays one line
 
 
 def _days(text: str, start: Any = None) -> int:
@@ -100,9 +100,9 @@ def overdue(
     scope = ws.scope(unit, all_units)
     day = ws.date(as_of, ws.today)
     records = ws.overdue(day, scope, section)
-    report_notes(ws, scope, day, fmt)
     title = f"截至 {day.isoformat()} 逾期未完成"
     _pairs_output(records, fmt, color, "days_overdue", title, scope, ws.plan_label)
+    report_notes(ws, scope, day, fmt)
     if check and records:
         raise typer.Exit(EXIT_FOUND)
 
@@ -129,9 +129,9 @@ def due(
     scope = ws.scope(unit, all_units)
     day = ws.date(as_of, ws.today)
     records = ws.due(within, day, scope, section)
-    report_notes(ws, scope, day, fmt)
     title = f"{day.isoformat()} 起 {_days(within, day)} 天内到期、尚未完成"
     _pairs_output(records, fmt, color, "days_left", title, scope, ws.plan_label)
+    report_notes(ws, scope, day, fmt)
 
 
 def _pairs_output(

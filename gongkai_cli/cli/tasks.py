@@ -19,6 +19,8 @@ from .options import (
     SectionOpt,
     ShowFormatOpt,
     StateOpt,
+    offer,
+    offer_values,
     opt,
     report_notes,
     say,
@@ -37,7 +39,10 @@ def tasks(
         bool, opt("--possible", help="同时列出可能相关的任务（如“等区政府有关部门单位”这类开放式表述）")
     ] = False,
     section: SectionOpt = None,
-    part: Annotated[str | None, opt("--part", "-p", help="部分序号：三 或 3", metavar="PART")] = None,
+    part: Annotated[
+        str | None,
+        opt("--part", "-p", help="部分序号：三 或 3", metavar="PART", autocompletion=offer("part")),
+    ] = None,
     due_by: Annotated[
         str | None,
         opt("--due-by", help="截止日期不晚于该日，如 2023-11-30、11月底、today、+7d", metavar="DATE"),
@@ -54,6 +59,7 @@ def tasks(
             "on_time（按时完成）、done_late（逾期完成）、not_due（未到期）、ongoing（持续推进），"
             "中英文均可；与 --unit 同用时指该单位自己的部分",
             metavar="STATUS",
+            autocompletion=offer_values(tuple(STATUS_FILTER_LABELS)),
         ),
     ] = None,
     as_of: AsOfOpt = None,
@@ -69,7 +75,6 @@ def tasks(
     ws = workspace(plan_file, state_file)
     scope = ws.scope(unit, all_units)
     found = ws.select(scope, section, part, due_by, search, status, as_of, possible)
-    report_notes(ws, scope, found.as_of, fmt)
     if fmt != "table":
         render(View("tasks", found.records), fmt)
     elif found.records:
@@ -79,6 +84,7 @@ def tasks(
         say("没有符合条件的任务。" + (f"（只看 {scope_words(scope)}）" if scope.from_env else ""))
     if found.hidden and fmt == "table":
         say(f"另有 {found.hidden} 项可能相关（开放式表述），加 --possible 一并列出。")
+    report_notes(ws, scope, found.as_of, fmt)  # after the data: a failed write stays one line
 
 
 def _caption(found: TaskList, scope: Any) -> str:
@@ -98,7 +104,14 @@ def _caption(found: TaskList, scope: Any) -> str:
 @app.command(cls=GongkaiCommand)
 def show(
     task_id: Annotated[
-        str, typer.Argument(help="任务编号", metavar="ID", show_default=False, rich_help_panel=ARGUMENTS)
+        str,
+        typer.Argument(
+            help="任务编号",
+            metavar="ID",
+            show_default=False,
+            rich_help_panel=ARGUMENTS,
+            autocompletion=offer("task"),
+        ),
     ],
     unit: ScopeOpt = None,
     all_units: AllOpt = False,
@@ -118,8 +131,8 @@ def show(
     ws = workspace(plan_file, state_file)
     scope = ws.scope(unit, all_units)
     record = ws.show(task_id, as_of, scope, history=max(history, 0))
-    report_notes(ws, scope, ws.date(as_of, ws.today), fmt)
     render(View("show", record, who=scope_words(scope) or None), fmt, color)
+    report_notes(ws, scope, ws.date(as_of, ws.today), fmt)
 
 
 @app.command(cls=GongkaiCommand)

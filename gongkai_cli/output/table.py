@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -204,15 +203,19 @@ def highlight(text: str, words: Iterable[str], style: str) -> Text:
 
 
 def terminal_width(stream: Any) -> int:
-    """COLUMNS when set (scripts and tests set it), else the terminal's width, else 80."""
+    """COLUMNS when set (scripts and tests set it); else the width of the terminal ``stream`` is on;
+    else, output piped or redirected in a terminal session (``gongkai tasks | less``), the width of
+    the terminal stderr or stdin is on, which is what the COLUMNS an interactive shell keeps (but
+    does not export) says; else 80 (cron, CI)."""
     columns = os.environ.get("COLUMNS", "")
     if columns.strip().isdigit():
         return max(int(columns), MIN_WIDTH)
-    try:
-        if stream.isatty():
-            return max(shutil.get_terminal_size().columns, MIN_WIDTH)
-    except (AttributeError, ValueError, OSError):
-        pass
+    for candidate in (stream, sys.stderr, sys.stdin):
+        try:
+            if candidate.isatty():
+                return max(os.get_terminal_size(candidate.fileno()).columns, MIN_WIDTH)
+        except (AttributeError, ValueError, OSError):
+            continue
     return 80
 
 

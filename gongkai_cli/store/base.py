@@ -10,13 +10,14 @@ Backends report every failure as a StateError or BusyError with a Chinese messag
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from ..errors import SourceError
+from ..errors import SourceError, UsageError
 from ..model import Event, Mark
 
 _S = TypeVar("_S", bound="Store")
@@ -68,6 +69,7 @@ class MergeResult(NamedTuple):
 
 BUSY_ENV = "GONGKAI_BUSY_TIMEOUT"
 DEFAULT_BUSY_SECONDS = 10.0
+MAX_BUSY_SECONDS = 86400  # a day; SQLite takes the wait in milliseconds as a 32-bit int
 
 
 class Store(Protocol):
@@ -166,11 +168,16 @@ def utc_now() -> str:
 
 def busy_seconds() -> float:
     """How long a writer waits for another one to finish: ``GONGKAI_BUSY_TIMEOUT`` seconds, else 10."""
-    raw = os.environ.get(BUSY_ENV)
-    try:
-        return max(0.0, float(raw)) if raw else DEFAULT_BUSY_SECONDS
-    except ValueError:
+    raw = os.environ.get(BUSY_ENV, "").strip()
+    if not raw:
         return DEFAULT_BUSY_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= MAX_BUSY_SECONDS:  # also refuses nan and inf
+        raise UsageError(f"环境变量 {BUSY_ENV} 应为 0 到 {MAX_BUSY_SECONDS} 之间的秒数，而不是 {raw!r}")
+    return seconds
 
 
 def same_mark(ours: Mark, theirs: Mark) -> bool:
@@ -272,14 +279,23 @@ _SIGNATURES = (
 _NOT_AN_EXPORT = "不是 gongkai marks export 导出的 JSON 文件"
 
 
+# An export of 100,000 marks (a 10,000-row plan, 200 units) is about 20 MB; anything far beyond
+# that is refused before it is parsed, so memory stays bounded (JSON parsing takes ~8x the text).
+EXPORT_MAX_BYTES = 64 * 2**20
+
+
 def read_export(path: str | os.PathLike[str]) -> list[Mark]:
     """The marks of an export file, or a SourceError (exit 7) saying in Chinese what is wrong with
     the file: missing, a directory, unreadable, a spreadsheet or other binary, not UTF-8, not JSON,
     not an export."""
+    from ..inputs import NotRegularFileError, open_regular
+
     where = os.fspath(path)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        with open_regular(where) as fh:  # a FIFO or a device is refused, never waited on
+            data = fh.read(EXPORT_MAX_BYTES + 1)
+    except NotRegularFileError:
+        raise SourceError(f"{where} 不是普通文件（是管道、设备或套接字），{_NOT_AN_EXPORT}") from None
     except FileNotFoundError:
         raise SourceError(f"找不到要导入的文件：{where}") from None
     except IsADirectoryError:
@@ -288,6 +304,11 @@ def read_export(path: str | os.PathLike[str]) -> list[Mark]:
         if os.path.isdir(path):  # Windows says "permission denied" for a directory
             raise SourceError(f"{where} 是一个目录，{_NOT_AN_EXPORT}") from None
         raise SourceError(f"无法读取要导入的文件 {where}：{exc.strerror or exc}") from None
+    if len(data) > EXPORT_MAX_BYTES:
+        raise SourceError(
+            f"{where} 超过 {EXPORT_MAX_BYTES // 2**20} MB，不像是 gongkai marks export 导出的文件"
+            "（一个区全年的完成记录约 20 MB）"
+        )
     if not data.strip():
         raise SourceError(f"{where} 是空文件，{_NOT_AN_EXPORT}")
     for signature, what in _SIGNATURES:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from ..errors import BusyError, GongkaiError, StateError
+from ..inputs import open_regular
 from ..model import Event, Mark
 from .base import (
     AMEND,
@@ -571,7 +572,7 @@ def _connect(path: Path, write: bool, immutable: bool) -> tuple[sqlite3.Connecti
 def _check_header(path: Path) -> None:
     """Refuse a file that is not SQLite at all before SQLite sees it."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:  # a FIFO or a device is refused, never waited on
             head = fh.read(16)
     except OSError as exc:
         raise StateError(f"无法读取状态文件 {path}：{exc.strerror or exc}") from None
