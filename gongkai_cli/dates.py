@@ -95,9 +95,10 @@ def _one_deadline(text: str, year: int) -> dt.date | None:
         quarter = _num(m.group(2)) or 0
         return month_end(_year(m.group(1), year), quarter * 3)
     elif m := _BEFORE_QUARTER.match(text):
-        # "三季度前": before the third quarter starts, like "8月前" is before August starts.
+        # "三季度前": by the end of the third quarter, as offices use it of a quarter (the importer
+        # issue's reading); unlike "8月前", read strictly. The importer lists it for review.
         quarter = _num(m.group(2)) or 0
-        return dt.date(_year(m.group(1), year), (quarter - 1) * 3 + 1, 1) - dt.timedelta(days=1)
+        return month_end(_year(m.group(1), year), quarter * 3)
     elif m := _HALF.match(text):
         return month_end(_year(m.group(1), year), 6 if m.group(2) == "上" else 12)
     elif m := _MONTH_ONLY.match(text):

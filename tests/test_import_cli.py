@@ -243,3 +243,25 @@ def test_the_facade_imports_as_the_command_does(fixtures: dict[str, Path], tmp_p
     assert out.read_text(encoding="utf-8") == done.yaml
     with pytest.raises(api.NothingToImport):
         api.import_table(fixtures["header_only.csv"], year=2024)
+
+
+def test_a_new_year_in_three_commands_import_review_install(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The README's "新的一年" flow: import with last year's directory and --install; review with
+    validate and units; afterwards every command uses the newest installed plan by default."""
+    monkeypatch.setenv("GONGKAI_PLANS", str(tmp_path / "plans"))
+    monkeypatch.delenv("GONGKAI_PLAN", raising=False)
+    source = tables.write_docx(tables.plan_2023(), tmp_path / "2024年分解表.docx")
+    r = gk("import", str(source), "--year", "2024", "--doc-number", "济任政办字〔2024〕9号",
+           "--units-from", "内置", "-o", str(tmp_path / "2024.yaml"), "--install", cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "已安装计划“2024-济任政办字9号”" in r.stderr
+    assert gk("validate", str(tmp_path / "2024.yaml")).returncode == 0
+    plans = json.loads(gk("plans", "-f", "json").stdout)
+    current = [p for p in plans if p["current"]]
+    assert [(p["name"], p["year"], p["rows"]) for p in current] == [("2024-济任政办字9号", 2024, 59)]
+    rows = json.loads(gk("tasks", "--unit", "区教体局", "-f", "json").stdout)
+    assert len(rows) == 30 and {r["deadline"][:4] for r in rows} == {"2024"}
+    # --name/--replace without --install is a usage error; installing the same name twice is refused.
+    assert gk("import", str(source), "--year", "2024", "--name", "x").returncode == 2
+    again = gk("import", str(source), "--year", "2024", "--doc-number", "济任政办字〔2024〕9号", "--install")
+    assert again.returncode == 2 and "--replace" in again.stderr and again.stdout == ""

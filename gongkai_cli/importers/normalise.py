@@ -738,7 +738,7 @@ def deadline_note(text: str, year: int) -> str | None:
     if _STRICT_MONTH.search(key) and "底前" not in key and "末前" not in key:
         notes.append("“M月前”按严格含义理解为 M 月开始之前（上月底）；如原意是 M 月底，请改为“M月底前”")
     if _BEFORE_QUARTER.search(key):
-        notes.append("“N季度前”理解为该季度开始之前（上一季度末）；如原意是该季度末，请改为“N季度末前”")
+        notes.append("“N季度前”理解为该季度末；如原意是该季度开始之前，请改为上一季度的“N季度末前”")
     if re.fullmatch(r"(?:\d{4}年)?(?:\d{1,2}|[一二三四五六七八九十]{1,3})月份?", key):
         notes.append("只写了月份，按该月月底理解")
     other = {int(y) for y in re.findall(r"(\d{4})年", key)} - {year}
