@@ -94,6 +94,6 @@ def import_(
 
         entry = install_plan(Path(output) if output else done.plan, name, replace)
         what = entry.doc_number or entry.title
-        say(f"已安装计划“{entry.name}”（{what}，{entry.rows} 行）：gongkai plans 列出，之后默认使用最新年度的计划")
+        say(f"已安装计划“{entry.name}”（{what}，{entry.rows} 行）：gongkai plans 列出；默认用最新年度的计划")
     if done.report.needs_review:
         raise typer.Exit(EXIT_FOUND)
