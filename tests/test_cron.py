@@ -69,3 +69,16 @@ def test_a_broken_state_file_is_an_error_too(tmp_path: Path) -> None:
     assert r.returncode == 4
     assert r.stdout == ""
     assert "不代表有逾期" in r.stderr
+
+
+def test_the_readme_shows_the_script_as_it_is() -> None:
+    """The README's cron block is the script's own code, line for line (the tests above run it)."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```sh\n(.*?)```", readme, re.S) if "--check" in b)
+    code = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+    script = SCRIPT.read_text(encoding="utf-8").splitlines()
+    assert len(code) >= 8
+    start = script.index(code[0])
+    assert script[start : start + len(code)] == code
