@@ -103,6 +103,15 @@ def _one_deadline(text: str, year: int) -> dt.date | None:
     raise ValueError(text)
 
 
+def is_open_ended(text: str) -> bool:
+    """Wording with no date to fall due: 持续推进, 长期坚持, 常态化开展, 长期 …"""
+    key = normalize(text)
+    return key in OPEN_ENDED or re.fullmatch(_OPEN_ENDED_WORDS, key) is not None
+
+
+_OPEN_ENDED_WORDS = r"(?:持续|长期|常态化|定期)(?:推进|坚持|开展|落实|实施|进行|执行|推动|抓好|更新)?(?:中)?"
+
+
 def resolve_deadline(text: str, year: int) -> dt.date | None:
     """Deadline wording -> the last day that counts as on time, or None for open-ended wording.
 
@@ -112,11 +121,14 @@ def resolve_deadline(text: str, year: int) -> dt.date | None:
     key = normalize(text)
     if not key:
         raise ValueError(text)
-    if key in OPEN_ENDED:
+    if is_open_ended(key):
         return None
-    pieces = [p for p in re.split(r"[,;、。]", key) if p]
+    # Milestones are separated by punctuation or stand one a line ("6月底前启动\n12月底前完成").
+    pieces = [p for p in map(normalize, re.split(r"[,;、。，；\n]", text)) if p]
     dates: list[dt.date] = []
     for piece in pieces:
+        if is_open_ended(piece):  # "持续推进,12月底前完成阶段任务": the dated milestone counts
+            continue
         # A milestone may carry words after its date: "6月底前完成摸底".
         m = re.match(r"^(.*?(?:底前|末前|日前|号前|月前|季度前|年底|年内|全年|底|末|[日号]))", piece)
         head = m.group(1) if m else piece

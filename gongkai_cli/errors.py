@@ -84,3 +84,13 @@ class SourceError(GongkaiError):
     """
 
     exit_code = EXIT_SOURCE
+
+
+class NothingToImport(GongkaiError):
+    """``gongkai import`` found nothing to import: no table, no header row, or no data rows.
+
+    Exit 3, as a plan that cannot be built. (A plan written with items to review exits 1,
+    ``EXIT_FOUND``, and is not an error.)
+    """
+
+    exit_code = EXIT_PLAN

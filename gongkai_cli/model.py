@@ -16,6 +16,7 @@ UNIT_KINDS: dict[str, str] = {
     "subdistrict": "街道",
     "zone": "开发区",
     "external": "区政府以外单位",
+    "unknown": "类别待定",  # added by `gongkai import` for names it met first; the coordinator fixes it
 }
 
 
@@ -36,27 +37,41 @@ class PlanMeta(NamedTuple):
 
 
 class Part(NamedTuple):
-    number: int
+    number: int  # 0: the table has no part level (NO_PART)
     title: str
 
     @property
     def label(self) -> str:
-        return f"{cn_numeral(self.number)}、"
+        return f"{cn_numeral(self.number)}、" if self.number else ""
 
 
 class Section(NamedTuple):
-    number: int
-    part: int
+    number: int  # 0: the table has no section level (NO_SECTION)
+    part: int  # 0: the table has no part level
     title: str
 
     @property
     def label(self) -> str:
-        return f"({cn_numeral(self.number)})"
+        return f"({cn_numeral(self.number)})" if self.number else ""
+
+
+# What a plan whose table has fewer heading levels answers for the level it lacks: number 0, no
+# title, no label. Rows then carry part 0 and/or section 0.
+NO_PART = Part(0, "")
+NO_SECTION = Section(0, 0, "")
 
 
 class Deadline(NamedTuple):
-    text: str  # as written: 12月底前
+    text: str  # as written: 12月底前; "" when the table gives no deadline at all
     date: dt.date | None  # last day the work counts as on time; None: never overdue (持续推进)
+
+    @property
+    def shown(self) -> str:
+        """The wording to show: as written, or 持续推进 when the table gives none."""
+        return self.text or ONGOING
+
+
+ONGOING = "持续推进"
 
 
 class Task(NamedTuple):
@@ -67,20 +82,22 @@ class Task(NamedTuple):
     requirement: str  # 具体要求, verbatim
     deadline: Deadline
     line: int = 0  # where the task starts in the plan file (1-based), 0 when unknown
+    lead: tuple[str, ...] = ()  # the units the table marks 牵头 (主办), a subset of ``units``
+    topic: str = ""  # a third heading level (``1.…``) the row sits under, verbatim; "" when none
 
     # Equality is the row's content: ``line`` says where it was read from, not what it says, so the
     # same row read from a rewritten file (or from a mapping, line 0) is still the same row.
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Task):
             return NotImplemented
-        return self[:6] == other[:6]
+        return self[:6] == other[:6] and self[7:] == other[7:]
 
     def __ne__(self, other: object) -> bool:
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 
     def __hash__(self) -> int:
-        return hash(self[:6])
+        return hash(self[:6] + self[7:])
 
 
 class Unit(NamedTuple):
@@ -170,11 +187,11 @@ class Plan:
         return index
 
     def part(self, number: int) -> Part:
-        part: Part = self._lookup("parts")[number]
+        part: Part = self._lookup("parts")[number] if number else NO_PART
         return part
 
     def section(self, number: int) -> Section:
-        section: Section = self._lookup("sections")[number]
+        section: Section = self._lookup("sections")[number] if number else NO_SECTION
         return section
 
     def task(self, task_id: int) -> Task | None:

@@ -25,15 +25,15 @@ def task_record(plan: Plan, match: Match) -> dict[str, Any]:
     prog = match.progress
     return {
         "id": task.id,
-        "part": task.part,
+        "part": task.part or None,  # None: the table has no part level
         "part_title": plan.part(task.part).title,
-        "section": task.section,
+        "section": task.section or None,  # None: the table has no headings at all
         "section_label": section.label,
         "section_title": section.title,
         "units": list(task.units),
         "requirement": task.requirement,
         "deadline": _iso(task.deadline.date),
-        "deadline_text": task.deadline.text,
+        "deadline_text": task.deadline.text or None,  # None: the table gives no 完成时限 (ongoing)
         "relation": match.relation.kind if match.relation else None,
         "via": match.relation.via if match.relation else None,
         "status": prog.status if prog else None,
@@ -43,6 +43,8 @@ def task_record(plan: Plan, match: Match) -> dict[str, Any]:
         "done_units": list(prog.done) if prog else None,
         "pending_units": list(prog.pending) if prog else None,
         "units_text": units_text(plan, task),
+        "lead": list(task.lead),
+        "topic": task.topic or None,
     }
 
 
@@ -150,12 +152,12 @@ def pair_records(plan: Plan, pairs: Sequence[Pair], days_key: str) -> Iterator[d
         if rest is None:
             section = plan.section(task.section)
             rest = common[task.id] = {
-                "part": task.part,
-                "section": task.section,
+                "part": task.part or None,
+                "section": task.section or None,
                 "section_label": section.label,
                 "section_title": section.title,
                 "requirement": task.requirement,
                 "deadline": _iso(task.deadline.date),
-                "deadline_text": task.deadline.text,
+                "deadline_text": task.deadline.text or None,
             }
         yield {"id": task.id, "unit": p.unit, "via": p.via, **rest, days_key: p.days}

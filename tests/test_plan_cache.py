@@ -239,7 +239,7 @@ def mutations() -> list[tuple[str, Any]]:
     return [
         ("extra key", top(extra=1)),
         ("missing key", drop("groups")),
-        ("other format", top(format=2)),
+        ("other format", top(format=cache.FORMAT + 1)),
         ("format as bool", top(format=True)),
         ("other key", top(key="0" * 64)),
         ("top is a list", lambda d: list(d.items())),

@@ -28,6 +28,7 @@ COMMANDS = [
     "marks import",
     "validate",
     "schema",
+    "import",
 ]
 START, END = "<!-- commands:start -->", "<!-- commands:end -->"
 

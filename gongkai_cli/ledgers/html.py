@@ -122,7 +122,7 @@ def to_html(ledger: Ledger) -> bytes:
         for p in pairs:
             parts.append(
                 f'<tr><td>{_e(p.unit)}</td><td class="num">{p.task.id}</td><td>{_e(p.task.requirement)}</td>'
-                f'<td>{_e(p.task.deadline.text)}</td><td class="num late">{p.days}</td></tr>'
+                f'<td>{_e(p.task.deadline.shown)}</td><td class="num late">{p.days}</td></tr>'
             )
         parts.append("</tbody></table></div>")
     else:
@@ -150,7 +150,7 @@ def to_html(ledger: Ledger) -> bytes:
         parts.append(
             f'<tr data-units="{_e(units)}" data-status="{row.status}" data-overdue="{int(row.overdue)}">'
             f'<td class="num">{task.id}</td><td>{_e(row.section_label)}</td><td>{_e(row.units_text)}</td>'
-            f"<td>{_e(task.requirement)}</td><td>{_e(task.deadline.text)}<br>"
+            f"<td>{_e(task.requirement)}</td><td>{_e(task.deadline.shown)}<br>"
             f"{task.deadline.date.isoformat() if task.deadline.date else '无截止日期'}</td>"
             f'<td class="{"late" if row.overdue else ""}">{_e(state)}{"<br>逾期" if row.overdue else ""}</td>'
             f"<td>{evidence}</td></tr>"

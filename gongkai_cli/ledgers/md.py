@@ -40,7 +40,7 @@ def to_markdown(ledger: Ledger) -> bytes:
         for p in pairs:
             out.write(
                 f"| {_md(p.unit)} | {p.task.id} | {_md(p.task.requirement)} "
-                f"| {_md(p.task.deadline.text)} | {p.days} |\n"
+                f"| {_md(p.task.deadline.shown)} | {p.days} |\n"
             )
     else:
         out.write("没有。\n")

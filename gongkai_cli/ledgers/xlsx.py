@@ -56,7 +56,7 @@ def to_xlsx(ledger: Ledger) -> bytes:
             row.section_label,
             row.units_text,
             task.requirement,
-            task.deadline.text,
+            task.deadline.shown,
             task.deadline.date,
             STATUS_WORDS[row.status] + ("（逾期）" if row.overdue else ""),
             f"{len(row.done_units)}/{len(row.done_units) + len(row.pending_units)}",

@@ -153,11 +153,11 @@ def _task_md_rows(records: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]
     for r in records:
         yield {
             "id": r["id"],
-            "part": f"{cn_numeral(r['part'])}、{r['part_title']}",
+            "part": f"{cn_numeral(r['part'])}、{r['part_title']}" if r["part"] else "",
             "section": f"{r['section_label']}{r['section_title']}",
             "units": r.get("units_text") or r["units"],
             "requirement": r["requirement"],
-            "deadline": f"{r['deadline_text']}（{r['deadline'] or '无截止日期'}）",
+            "deadline": f"{r['deadline_text'] or '持续推进'}（{r['deadline'] or '无截止日期'}）",
             "relation": _relation_label(r),
         }
 

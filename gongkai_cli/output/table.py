@@ -280,7 +280,7 @@ def col(header: str, *, right: bool = False, ratio: int | None = None) -> Column
 
 
 def deadline_text(record: dict[str, Any]) -> str:
-    return f"{record['deadline_text']}\n{record['deadline'] or '无截止日期'}"
+    return f"{record['deadline_text'] or '持续推进'}\n{record['deadline'] or '无截止日期'}"
 
 
 def _units_cell(record: dict[str, Any], who: str | None) -> Text:
@@ -374,11 +374,13 @@ def show_panel(record: dict[str, Any]) -> Table:
     date = record["deadline"] or "无截止日期"
     rows: list[tuple[str, Cell]] = [
         ("编号", str(record["id"])),
-        ("部分", f"{cn_numeral(record['part'])}、{record['part_title']}"),
-        ("工作任务", f"{record['section_label']}{record['section_title']}"),
+        ("部分", f"{cn_numeral(record['part'])}、{record['part_title']}" if record["part"] else "—"),
+        ("工作任务", f"{record['section_label']}{record['section_title']}" or "—"),
+        *([("小项", record["topic"])] if record.get("topic") else []),
         ("责任单位", record["units_text"]),
         ("具体要求", record["requirement"]),
-        ("完成时限", f"{record['deadline_text']}（{date}）"),
+        ("完成时限", f"{record['deadline_text'] or '持续推进'}（{date}）"),
+        *([("牵头单位", "、".join(record["lead"]))] if record.get("lead") else []),
     ]
     rows += [("统称", f"{g['name']}：{group_summary(g)}") for g in record["expanded"] if g["group"]]
     return _grid(rows)

@@ -29,7 +29,7 @@ from . import MAX_BYTES, SCHEMA_VERSION
 
 CACHE_ENV = "GONGKAI_CACHE"  # a directory, or "off"
 KEEP = 32  # entries kept; older ones are removed when a new one is written
-FORMAT = 1  # the layout of an entry below; bumped when it or model.py changes shape
+FORMAT = 2  # the layout of an entry below; bumped when it or model.py changes shape
 _KEYS = frozenset({"format", "key", "meta", "parts", "sections", "units", "groups", "tasks"})
 
 
@@ -180,6 +180,8 @@ def entry_doc(plan: Plan, name: str) -> dict[str, Any]:
                 t.deadline.text,
                 _iso(t.deadline.date),
                 t.line,
+                list(t.lead),
+                t.topic,
             ]
             for t in plan.tasks
         ],
@@ -285,9 +287,9 @@ def _tasks(rows: list[Any]) -> tuple[Task, ...]:
     # Written out rather than through _row: a plan can have tens of thousands of rows.
     tasks = []
     for row in rows:
-        if type(row) is not list or len(row) != 8:
+        if type(row) is not list or len(row) != 10:
             raise _Malformed
-        task_id, section, part, units, requirement, text, due, line = row
+        task_id, section, part, units, requirement, text, due, line, lead, topic = row
         if (
             type(task_id) is not int
             or type(section) is not int
@@ -295,9 +297,20 @@ def _tasks(rows: list[Any]) -> tuple[Task, ...]:
             or type(requirement) is not str
             or type(text) is not str
             or type(line) is not int
+            or type(topic) is not str
         ):
             raise _Malformed
         tasks.append(
-            Task(task_id, section, part, _names(units), requirement, Deadline(text, _date(due)), line)
+            Task(
+                task_id,
+                section,
+                part,
+                _names(units),
+                requirement,
+                Deadline(text, _date(due)),
+                line,
+                _names(lead),
+                topic,
+            )
         )
     return tuple(tasks)

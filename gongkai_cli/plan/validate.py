@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, TypeGuard
 
 from ..dates import resolve_deadline
 from ..errors import PlanError
-from ..model import UNIT_KINDS, Deadline, Group, Part, Plan, PlanMeta, Section, Task, Unit
+from ..model import NO_SECTION, UNIT_KINDS, Deadline, Group, Part, Plan, PlanMeta, Section, Task, Unit
 from ..text import suggest
 from . import SCHEMA_VERSION
 
@@ -50,8 +50,18 @@ SCHEMA: dict[str, tuple[str, tuple[Field, ...]]] = {
         (
             _f("schema", int, True, f"格式版本，目前为 {SCHEMA_VERSION}"),
             _f("plan", dict, True, "分解表的基本信息（见 plan）"),
-            _f("parts", list, True, "四个部分（一、二、……），每项见 part"),
-            _f("sections", list, True, "各项工作任务（(一)(二)……，全表连续编号），每项见 section"),
+            _f(
+                "parts",
+                list,
+                False,
+                "部分（一、二、……），每项见 part；表格没有这一级标题时省略（只有一级标题时写在 sections 中）",
+            ),
+            _f(
+                "sections",
+                list,
+                False,
+                "各项工作任务（(一)(二)……，全表连续编号），每项见 section；表格没有任何标题时省略",
+            ),
             _f("units", list, True, "单位名录：每个具名单位一项，见 unit"),
             _f("groups", list, False, "统称（如 区政府各部门单位、各镇(街道)）及其成员，见 group"),
             _f("tasks", list, True, "分解表的每一行，按原文顺序，见 task"),
@@ -86,7 +96,7 @@ SCHEMA: dict[str, tuple[str, tuple[Field, ...]]] = {
         "section：工作任务（全表连续编号）",
         (
             _f("number", int, True, "序号：5 表示“(五)”"),
-            _f("part", int, True, "所属部分的序号"),
+            _f("part", int, False, "所属部分的序号；计划没有 parts 时省略"),
             _f("title", str, True, "标题，不含序号"),
         ),
     ),
@@ -117,10 +127,17 @@ SCHEMA: dict[str, tuple[str, tuple[Field, ...]]] = {
         "task：分解表的一行",
         (
             _f("id", int, True, "编号：原文中的顺序（从 1 起），不要改动，完成记录按它关联"),
-            _f("section", int, True, "所属工作任务的序号"),
+            _f("section", int, False, "所属工作任务的序号；计划有 sections 时必填，没有时省略"),
+            _f("topic", str, False, "第三级标题（如“1.”开头的小项），原文照录；没有时省略"),
             _f("units", list, True, "责任单位，按原文写法和顺序；统称照写"),
+            _f("lead", list, False, "其中的牵头（主办）单位，须是 units 中的名称；原文没有写明时省略"),
             _f("requirement", str, True, "具体要求，逐字照录原文"),
-            _f("deadline_text", str, True, "完成时限原文，如 12月底前；持续推进 等表示没有截止日期"),
+            _f(
+                "deadline_text",
+                str,
+                False,
+                "完成时限原文，如 12月底前；持续推进 等表示没有截止日期；原表没有完成时限时省略（持续推进）",
+            ),
             _f("deadline", dt.date, False, "解析后的截止日期 YYYY-MM-DD；写了就必须与原文一致"),
         ),
     ),
@@ -162,10 +179,12 @@ def check_document(mapping: Any, path: str, root_line: int) -> tuple[Plan | None
     version = top.get("schema")
     if _is_int(version) and version != SCHEMA_VERSION:
         c.add(_at(top, "schema"), f"格式版本 {version} 不受支持（本程序支持 {SCHEMA_VERSION}）")
-    for key in ("parts", "sections", "units", "groups", "tasks"):
+    for key in ("units", "tasks"):
         seq = top.get(key)
-        if key in top and _is_seq(seq) and not seq and key != "groups":
+        if key in top and _is_seq(seq) and not seq:
             c.add(_at(top, key), f"{key} 不能为空")
+    if top.get("parts") and not top.get("sections"):
+        c.add(_at(top, "parts"), "有 parts 时 sections 不能为空（只有一级标题时，把它写在 sections 中）")
 
     meta = _build_meta(c, top)
     year = meta.year if meta else 0
@@ -410,15 +429,18 @@ def _build_sections(c: _Checker, top: Mapping[Any, Any], part_numbers: set[int])
         if obj is None:
             continue
         number = _positive(c, obj, "number", "工作任务序号")
-        part = _positive(c, obj, "part", "部分序号")
+        part = _positive(c, obj, "part", "部分序号") if obj.get("part") is not None else 0
         if number is None or part is None or not isinstance(obj.get("title"), str):
             continue
         if number in seen:
             c.add(_line(obj), f"工作任务序号 {number} 重复（{seen[number]}）")
             continue
         seen[number] = _earlier(_line(obj), where)
-        if part_numbers and part not in part_numbers:
+        if part and part not in part_numbers:
             c.add(_at(obj, "part"), f"工作任务 {number} 所属的部分 {part} 不存在")
+            continue
+        if not part and part_numbers:
+            c.add(_line(obj), f"工作任务 {number} 缺少必填字段 part（所属部分的序号）")
             continue
         sections.append(Section(number, part, obj["title"].strip()))
     return sections
@@ -528,9 +550,14 @@ def _build_tasks(
                 seen[task_id] = _earlier(_line(obj), where)
         number = obj.get("section")
         section = sections.get(number) if _is_int(number) else None
-        if _is_int(number) and section is None and sections:
+        if _is_int(number) and section is None:
             c.add(_at(obj, "section"), f"{label}所属的工作任务 {obj['section']} 不存在")
+        if number is None:
+            section = NO_SECTION if not sections else None
+            if sections:
+                c.add(_line(obj), f"{label}缺少必填字段 section（所属工作任务的序号）")
         units = _task_units(c, obj, label, names)
+        lead = _task_lead(c, obj, label, units)
         requirement = obj.get("requirement")
         if isinstance(requirement, str) and not requirement.strip():
             c.add(_at(obj, "requirement"), f"{label}的具体要求为空")
@@ -549,6 +576,8 @@ def _build_tasks(
                 requirement=requirement.strip(),
                 deadline=deadline,
                 line=_line(obj),
+                lead=lead,
+                topic=_text(obj.get("topic")),
             )
         )
     return tasks
@@ -578,10 +607,22 @@ def _task_units(c: _Checker, obj: Mapping[Any, Any], label: str, names: set[str]
     return units if len(units) == len(raw) else []
 
 
+def _task_lead(c: _Checker, obj: Mapping[Any, Any], label: str, units: list[str]) -> tuple[str, ...]:
+    lead = _str_list(obj.get("lead"))
+    for name in lead:
+        if name not in units:
+            c.add(_at(obj, "lead"), f"{label}的牵头单位 {name} 不在它的责任单位（units）中")
+    return tuple(dict.fromkeys(lead))
+
+
 def _task_deadline(c: _Checker, obj: Mapping[Any, Any], label: str, year: int) -> Deadline | None:
     text = obj.get("deadline_text")
     given = obj.get("deadline")
+    if text is None and given is None:
+        return Deadline("", None)  # the table has no 完成时限: ongoing
     if not isinstance(text, str):
+        if given is not None and "deadline_text" not in obj:
+            c.add(_at(obj, "deadline"), f"{label}写了 deadline 却没有 deadline_text（完成时限原文）")
         return None
     if given is not None and (not isinstance(given, dt.date) or isinstance(given, dt.datetime)):
         return None

@@ -58,13 +58,14 @@ def dump_plan(plan: Plan) -> str:
     ]
     optional = {"issued", "notice_title", "source"}
     out += [f"  {key}: {_scalar(value)}" for key, value in meta if key not in optional or value]
-    out += ["", "parts:"]
-    out += [f"  - {_flow_record([('number', p.number), ('title', p.title)])}" for p in plan.parts]
-    out += ["", "sections:"]
-    out += [
-        f"  - {_flow_record([('number', s.number), ('part', s.part), ('title', s.title)])}"
-        for s in plan.sections
-    ]
+    if plan.parts:  # a table without a part level has none
+        out += ["", "parts:"]
+        out += [f"  - {_flow_record([('number', p.number), ('title', p.title)])}" for p in plan.parts]
+    if plan.sections:
+        out += ["", "sections:"]
+        for s in plan.sections:
+            fields: list[tuple[str, Any]] = [("number", s.number), ("part", s.part), ("title", s.title)]
+            out.append(f"  - {_flow_record([f for f in fields if f[0] != 'part' or s.part])}")
     out += ["", "units:"]
     for unit in plan.units:
         out += _unit(unit)
@@ -126,13 +127,14 @@ def _tasks(plan: Plan) -> list[str]:
 
 
 def _task_fields(task: Task, year: int) -> list[tuple[str, Any]]:
-    fields: list[tuple[str, Any]] = [
-        ("id", task.id),
-        ("section", task.section),
-        ("units", task.units),
-        ("requirement", task.requirement),
-        ("deadline_text", task.deadline.text),
-    ]
+    fields: list[tuple[str, Any]] = [("id", task.id)]
+    fields += [("section", task.section)] if task.section else []
+    fields += [("topic", task.topic)] if task.topic else []
+    fields.append(("units", task.units))
+    fields += [("lead", task.lead)] if task.lead else []
+    fields.append(("requirement", task.requirement))
+    if task.deadline.text or task.deadline.date is not None:  # neither: the table gives no 完成时限
+        fields.append(("deadline_text", task.deadline.text))
     if task.deadline.date is not None and _needs_date(task, year):
         fields.append(("deadline", task.deadline.date))
     return fields
