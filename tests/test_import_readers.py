@@ -60,7 +60,13 @@ EXPECTED: dict[str, tuple[list[list[str]], list[str]]] = {
     "columns_numbered": (
         [
             ["序号", "重点任务", "工作要求", "完成时间", "责任部门"],
-            ["1", "深化政策解读", "围绕年度重点政策开展多元化解读。", "6月30日前", "区发展改革局"],
+            [
+                "1",
+                "深化政策解读",
+                "围绕年度重点政策开展图文、视频等多元化解读。",
+                "6月30日前",
+                "区发展改革局",
+            ],
             ["2", "深化政策解读", "建立解读材料与政策文件同步起草、同步审签机制。", "持续推进", "区司法局"],
             ["3", "优化办事服务", "公开办事指南并随政策调整动态更新。", "三季度前", "区行政审批服务局"],
         ],
@@ -551,6 +557,19 @@ def test_zip_bomb_lying_header(tmp_path: Path) -> None:
     assert "已损坏" in message or "解压后超过" in message
 
 
+def test_zip_bomb_under_another_name_is_named_as_given(tmp_path: Path) -> None:
+    """The dispatcher reads a renamed .docx by its content; the refusal names the user's file."""
+    from gongkai_cli.importers import read_document
+
+    path = tmp_path / "炸弹.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf, zf.open("word/document.xml", "w") as member:
+        for _ in range(210):
+            member.write(b" " * (1 << 20))
+    with pytest.raises(SourceError) as caught:
+        read_document(path)
+    assert str(caught.value).startswith(f"{path} 解压后超过 200 MB")
+
+
 def test_huge_xlsx_sheet(tmp_path: Path) -> None:
     from openpyxl import Workbook
 
@@ -598,6 +617,16 @@ def test_deeply_nested_html(tmp_path: Path, markup: str) -> None:
     path = tmp_path / "深.html"
     path.write_text(f"<html><body>{markup}x</body></html>", encoding="utf-8")
     assert "嵌套超过 1000 层" in refuse("html", path)
+
+
+def test_deep_page_without_a_doctype_is_read_as_html(tmp_path: Path) -> None:
+    """A page that opens with a bare tag is sniffed as HTML by the dispatcher, so its depth is checked."""
+    from gongkai_cli.importers import read_document
+
+    path = tmp_path / "深.htm"
+    path.write_text("<div>" * 200_000, encoding="utf-8")
+    with pytest.raises(SourceError, match="嵌套超过 1000 层"):
+        read_document(path)
 
 
 def test_html_span_bomb(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ or openpyxl load everything into memory. Every refusal is a SourceError with one
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 _CHUNK = 1 << 20
 # what zipfile raises reading a damaged archive (zlib.error escapes it for a corrupt deflate stream)
 _DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError)
+_TAG = re.compile(rb"<[a-z][a-z0-9]*[\s>/]")  # text that opens with a tag is markup, not a pasted table
 _HTML_STARTS = (b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<table", b"<meta", b"<!--")
 
 KIND_NAMES = {
@@ -81,9 +83,7 @@ def sniff(path: Path) -> str:
     if head.startswith(b"%PDF"):
         return "pdf"
     sample = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
-    if sample.startswith(
-        (b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<table", b"<meta", b"<!--")
-    ):
+    if sample.startswith(_HTML_STARTS) or _TAG.match(sample):
         return "html"
     if b"<table" in head.lower() or b"<\x00t\x00a\x00b\x00l\x00e" in head.lower():
         return "html"
