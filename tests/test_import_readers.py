@@ -26,7 +26,7 @@ from gongkai_cli.importers.grid import Document, Table
 from .helpers import tables
 from .helpers.common import BUILT_IN_PLAN, ROOT, ROWS_PER_SECTION
 
-READERS: dict[str, Any] = {"docx": docx, "xlsx": xlsx, "xls": xls, "html": html}
+READERS: dict[str, Any] = {"docx": docx, "xlsx": xlsx, "xls": xls, "html": html, "htm": html}
 OFFICE = ("docx", "xlsx", "xls", "html")
 
 
@@ -344,6 +344,31 @@ def test_html_spans_and_sloppy_markup(tmp_path: Path) -> None:
     ]
     assert flags(table) == ["...", ".>.", "v+.", "...", "v.."]
     assert document.paragraphs == ["页面", "导航"]
+
+
+def test_html_as_word_saves_it(tmp_path: Path) -> None:
+    """Word's "save as web page": long Chinese lines wrapped in the source, <o:p> tags, conditional
+    comments, a <caption> title; the wrap inside Chinese text is no space, between Latin words it is."""
+    page = """<html xmlns:o="urn:schemas-microsoft-com:office:office"><body lang=ZH-CN>
+<p class=MsoNormal align=center><span style='font-size:22.0pt'>青禾区2024年政务公开
+重点工作任务分解表<o:p></o:p></span></p>
+<table class=MsoNormalTable border=1><caption>附表</caption>
+ <![if !supportMisalignedColumns]><tr height=0><td width=50 style='border:none'></td></tr><![endif]>
+ <tr><td><p class=MsoNormal><span>工作任务<o:p></o:p></span></p></td>
+  <td><p class=MsoNormal><span>具体要求<o:p></o:p></span></p></td></tr>
+ <tr><td><p class=MsoNormal><span lang=EN-US>Open
+  Data</span><span>专题</span></p></td>
+  <td><p class=MsoNormal><span>加强改善生态环境质量信息公开,及时发布解读推动绿色低碳高质
+  量发展相关政策措施。</span><span lang=EN-US><o:p></o:p></span></p></td></tr>
+</table></body></html>"""
+    (tmp_path / "word.htm").write_text(page, encoding="utf-8")
+    document = read(tmp_path / "word.htm")
+    assert texts(document.tables[0]) == [
+        ["", ""],  # Word's empty sizing row
+        ["工作任务", "具体要求"],
+        ["Open Data专题", "加强改善生态环境质量信息公开,及时发布解读推动绿色低碳高质量发展相关政策措施。"],
+    ]
+    assert document.paragraphs == ["青禾区2024年政务公开重点工作任务分解表", "附表"]
 
 
 @pytest.mark.parametrize(
