@@ -671,3 +671,30 @@ def test_binary_file_named_html(tmp_path: Path) -> None:
 def test_source_error_is_a_gongkai_error() -> None:
     assert issubclass(SourceError, GongkaiError)
     assert SourceError("x").exit_code == EXIT_SOURCE
+
+
+# -- every format of a variant is the same table ------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", sorted(set(tables.VARIANTS) - {"header_only"}))
+def test_every_format_of_a_variant_imports_to_the_same_plan(built: dict[str, Path], variant: str) -> None:
+    """A table saved as .docx, .xlsx, .xls, .html, .csv or .txt is one table: the readers and the text
+    reader hand the normaliser grids that make the same parts, sections and rows."""
+    from gongkai_cli.importers import import_table
+    from gongkai_cli.importers.normalise import Meta
+
+    plans = {fmt: import_table(built[f"{variant}.{fmt}"], Meta(year=2024)).plan for fmt in tables.FORMATS}
+    first = plans["docx"]
+    assert first.tasks
+    for fmt, plan in plans.items():
+        assert (plan.parts, plan.sections, plan.tasks) == (first.parts, first.sections, first.tasks), fmt
+
+
+@pytest.mark.parametrize("fmt", tables.FORMATS)
+def test_header_only_table_imports_nothing(built: dict[str, Path], fmt: str) -> None:
+    from gongkai_cli.importers import import_table
+    from gongkai_cli.importers.normalise import Meta
+
+    with pytest.raises(GongkaiError) as caught:
+        import_table(built[f"header_only.{fmt}"], Meta(year=2024))
+    assert caught.value.exit_code == 3
