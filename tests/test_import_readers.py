@@ -698,3 +698,17 @@ def test_header_only_table_imports_nothing(built: dict[str, Path], fmt: str) -> 
     with pytest.raises(GongkaiError) as caught:
         import_table(built[f"header_only.{fmt}"], Meta(year=2024))
     assert caught.value.exit_code == 3
+
+
+def test_xml_entity_expansion_in_a_docx(tmp_path: Path) -> None:
+    """A "billion laughs" document.xml: refused, not expanded to gigabytes."""
+    entities = '<!ENTITY e0 "lollollollollollollollollollol">' + "".join(
+        f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    body = "<w:body><w:tbl><w:tr><w:tc><w:p><w:r><w:t>&e9;</w:t></w:r></w:p></w:tc></w:tr></w:tbl></w:body>"
+    path = tmp_path / "笑.docx"
+    _docx_with_body(
+        path, f'<?xml version="1.0"?><!DOCTYPE d [{entities}]><w:document {w}>{body}</w:document>'
+    )
+    assert "无法作为 Word 文档打开" in refuse("docx", path)
