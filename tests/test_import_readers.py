@@ -712,3 +712,15 @@ def test_xml_entity_expansion_in_a_docx(tmp_path: Path) -> None:
         path, f'<?xml version="1.0"?><!DOCTYPE d [{entities}]><w:document {w}>{body}</w:document>'
     )
     assert "无法作为 Word 文档打开" in refuse("docx", path)
+
+
+def test_docx_whose_main_part_is_not_document_xml(built: dict[str, Path], tmp_path: Path) -> None:
+    """Word Online writes word/document2.xml: the package's relationships say which part is main."""
+    path = tmp_path / "online.docx"
+    with zipfile.ZipFile(built["plan2023.docx"]) as zin, zipfile.ZipFile(path, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename).replace(b"word/document.xml", b"word/document2.xml")
+            zout.writestr(item.filename.replace("word/document.xml", "word/document2.xml"), data)
+    with zipfile.ZipFile(path) as zf:
+        assert "word/document.xml" not in zf.namelist()
+    assert len(data_table(path).rows) == 64

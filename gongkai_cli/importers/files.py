@@ -110,9 +110,10 @@ def _zip_kind(path: Path) -> str:
         raise SourceError(
             f"{path} 已损坏：不是完整的 zip 包（.docx/.xlsx 本质上是 zip 包），请重新下载或另存"
         ) from None
-    if "word/document.xml" in names:
+    # by folder, not by one part's name: Word Online and some generators write word/document2.xml
+    if any(name.startswith("word/") for name in names):
         return "docx"
-    if "xl/workbook.xml" in names:
+    if any(name.startswith("xl/") for name in names):
         return "xlsx"
     return "zip"
 
