@@ -10,6 +10,7 @@ row ('.' plain, 'v' continues a merge from above, '>' from the left, '+' both).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -618,6 +619,40 @@ def test_wide_xlsx_sheet(tmp_path: Path) -> None:
     assert f"超过 {400_000} 个单元格" in refuse("xlsx", tmp_path / "宽.xlsx")
 
 
+def test_xlsx_merged_range_over_the_whole_sheet(built: dict[str, Path], tmp_path: Path) -> None:
+    """One <mergeCell ref="A100:XFD1048576"/>: openpyxl would make 17 billion objects; refused first."""
+    path = tmp_path / "合并.xlsx"
+    with (
+        zipfile.ZipFile(built["plan2023.xlsx"]) as zin,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b"<mergeCells" in data
+                data = re.sub(
+                    rb"<mergeCells count=\"\d+\">",
+                    b'<mergeCells count="1"><mergeCell ref="A100:XFD1048576"/>',
+                    data,
+                )
+            zout.writestr(item, data)
+    assert "合并单元格覆盖超过 800000 个位置" in refuse("xlsx", path)
+
+
+def test_xls_overlapping_merges(tmp_path: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    ws = book.add_sheet("叠", cell_overwrite_ok=True)
+    for _ in range(1_500):
+        ws.merge(0, 599, 0, 1)
+    for r in range(600):  # after the merges, which blank their cells
+        ws.write(r, 0, "x")
+        ws.write(r, 1, "y")
+    book.save(str(tmp_path / "叠.xls"))
+    assert "合并单元格覆盖超过 800000 个位置" in refuse("xls", tmp_path / "叠.xls")
+
+
 def test_huge_xls_sheet(tmp_path: Path) -> None:
     import xlwt
 
@@ -660,6 +695,13 @@ def test_html_span_bomb(tmp_path: Path) -> None:
         '<table><tr><td colspan="999999">a<td>b</tr><tr><td>c</td></tr></table>', encoding="utf-8"
     )
     assert "列" in refuse("html", path)
+
+
+def test_html_overlapping_rowspans(tmp_path: Path) -> None:
+    """Every row starting a cell that spans to the end of the table: quadratic work, refused."""
+    path = tmp_path / "叠.html"
+    path.write_text("<table>" + '<tr><td rowspan="0">x' * 15_000 + "</table>", encoding="utf-8")
+    assert "超过导入上限" in refuse("html", path)
 
 
 def test_binary_file_named_html(tmp_path: Path) -> None:

@@ -216,7 +216,9 @@ def lines_of(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def fill_merges(texts: list[list[str]], merges: list[tuple[int, int, int, int]]) -> list[list[Cell]]:
+def fill_merges(
+    texts: list[list[str]], merges: list[tuple[int, int, int, int]], path: Path, where: str
+) -> list[list[Cell]]:
     """Cells from a rectangular grid of texts and merged ranges (first row, first column, last row,
     last column, inclusive, 0-based): every position inside a range but its origin repeats the
     origin's text, with ``down`` when below the origin's row and ``right`` when right of its column.
@@ -224,9 +226,13 @@ def fill_merges(texts: list[list[str]], merges: list[tuple[int, int, int, int]])
     rows = [[Cell(text) for text in row] for row in texts]
     height = len(rows)
     width = len(rows[0]) if rows else 0
+    work = 0
     for r0, c0, r1, c1 in merges:
         if r0 >= height or c0 >= width:
             continue
+        work += (min(r1, height - 1) - r0 + 1) * (min(c1, width - 1) - c0 + 1)
+        if work > 2 * MAX_CELLS:  # overlapping ranges: work without end, no more cells
+            raise SourceError(f"{path} 的{where}合并单元格覆盖超过 {2 * MAX_CELLS} 个位置，超过导入上限")
         origin = texts[r0][c0]
         for r in range(r0, min(r1, height - 1) + 1):
             for c in range(c0, min(c1, width - 1) + 1):

@@ -104,7 +104,7 @@ class _TableBuild:
         """The grid: each written cell placed at the first free column, covering its spans."""
         height = len(self.rows)
         grid: list[dict[int, Cell]] = [{} for _ in range(height)]
-        width = 0
+        width = work = 0
         for r, row in enumerate(self.rows):
             c = 0
             for text, rowspan, colspan in row:
@@ -113,6 +113,11 @@ class _TableBuild:
                 down_to = height if rowspan == 0 else min(height, r + rowspan)
                 if c + colspan > files.MAX_COLUMNS:
                     files.check_size(path, self.where, height, c + colspan)
+                work += (down_to - r) * colspan  # overlapping spans cost work but add no cells
+                if work > 2 * files.MAX_CELLS:
+                    raise SourceError(
+                        f"{path} 的{self.where}合并单元格覆盖超过 {2 * files.MAX_CELLS} 个位置，超过导入上限"
+                    )
                 for rr in range(r, down_to):
                     for cc in range(c, c + colspan):
                         grid[rr].setdefault(cc, Cell(text, down=rr > r, right=cc > c))
