@@ -562,6 +562,15 @@ def test_zip_bomb_declared_size(tmp_path: Path) -> None:
     assert "解压后超过 200 MB" in refuse("docx", path)
 
 
+def test_xml_part_too_big_to_parse(tmp_path: Path) -> None:
+    """A 30 MB document.xml of empty paragraphs is under the zip limit but would take gigabytes as
+    a parsed tree: refused by its size."""
+    path = tmp_path / "大.docx"
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    _docx_with_body(path, f"<w:document {w}><w:body>" + "<w:p/>" * (5 << 20) + "</w:body></w:document>")
+    assert "word/document.xml 解压后有 30 MB 以上，超过上限 20 MB" in refuse("docx", path)
+
+
 def test_zip_bomb_lying_header(tmp_path: Path) -> None:
     """The same member with its declared size patched down to 1 KB in both headers: the actual
     decompression is counted and stopped, never trusted."""

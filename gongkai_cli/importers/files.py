@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a 分解表 with pictures is a few MB; 50 MB is far beyond any real one
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # all members of a .docx/.xlsx, as declared and as decompressed
+MAX_XML_BYTES = 20 * 1024 * 1024  # one XML part: parsed whole by lxml, ~10x its size in memory
 MAX_ZIP_MEMBERS = 5_000
 MAX_ROWS = 20_000  # per table; the largest real 分解表 has a few hundred rows
 MAX_COLUMNS = 200
@@ -162,6 +163,8 @@ def open_zip(path: Path) -> zipfile.ZipFile:
         for info in infos:
             if not info.filename.endswith((".xml", ".rels")):
                 continue
+            if info.file_size > MAX_XML_BYTES:
+                raise _too_much_xml(path, info.filename, info.file_size)
             seen = 0
             with zf.open(info) as member:
                 while chunk := member.read(_CHUNK):
@@ -169,6 +172,8 @@ def open_zip(path: Path) -> zipfile.ZipFile:
                     total += len(chunk)
                     if seen > info.file_size or total > MAX_UNZIPPED_BYTES:
                         raise _bomb(path, total)
+                    if seen > MAX_XML_BYTES:
+                        raise _too_much_xml(path, info.filename, seen)
     except SourceError:
         zf.close()
         raise
@@ -186,6 +191,13 @@ def open_zip(path: Path) -> zipfile.ZipFile:
             raise SourceError(f"{path} 设置了密码：请取消密码后另存，再导入") from None
         raise SourceError(f"{path} 已损坏（zip 包内容不完整或校验失败），请重新下载或另存") from None
     return zf
+
+
+def _too_much_xml(path: Path, name: str, size: int) -> SourceError:
+    return SourceError(
+        f"{path} 中的 {name} 解压后有 {size // (1024 * 1024)} MB 以上，超过上限 "
+        f"{MAX_XML_BYTES // (1024 * 1024)} MB，不像正常的分解表，已拒绝读取"
+    )
 
 
 def _bomb(path: Path, size: int) -> SourceError:
