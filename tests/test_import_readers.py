@@ -10,6 +10,7 @@ row ('.' plain, 'v' continues a merge from above, '>' from the left, '+' both).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -26,7 +27,7 @@ from gongkai_cli.importers.grid import Document, Table
 from .helpers import tables
 from .helpers.common import BUILT_IN_PLAN, ROOT, ROWS_PER_SECTION
 
-READERS: dict[str, Any] = {"docx": docx, "xlsx": xlsx, "xls": xls, "html": html}
+READERS: dict[str, Any] = {"docx": docx, "xlsx": xlsx, "xls": xls, "html": html, "htm": html}
 OFFICE = ("docx", "xlsx", "xls", "html")
 
 
@@ -60,7 +61,13 @@ EXPECTED: dict[str, tuple[list[list[str]], list[str]]] = {
     "columns_numbered": (
         [
             ["序号", "重点任务", "工作要求", "完成时间", "责任部门"],
-            ["1", "深化政策解读", "围绕年度重点政策开展多元化解读。", "6月30日前", "区发展改革局"],
+            [
+                "1",
+                "深化政策解读",
+                "围绕年度重点政策开展图文、视频等多元化解读。",
+                "6月30日前",
+                "区发展改革局",
+            ],
             ["2", "深化政策解读", "建立解读材料与政策文件同步起草、同步审签机制。", "持续推进", "区司法局"],
             ["3", "优化办事服务", "公开办事指南并随政策调整动态更新。", "三季度前", "区行政审批服务局"],
         ],
@@ -340,6 +347,31 @@ def test_html_spans_and_sloppy_markup(tmp_path: Path) -> None:
     assert document.paragraphs == ["页面", "导航"]
 
 
+def test_html_as_word_saves_it(tmp_path: Path) -> None:
+    """Word's "save as web page": long Chinese lines wrapped in the source, <o:p> tags, conditional
+    comments, a <caption> title; the wrap inside Chinese text is no space, between Latin words it is."""
+    page = """<html xmlns:o="urn:schemas-microsoft-com:office:office"><body lang=ZH-CN>
+<p class=MsoNormal align=center><span style='font-size:22.0pt'>青禾区2024年政务公开
+重点工作任务分解表<o:p></o:p></span></p>
+<table class=MsoNormalTable border=1><caption>附表</caption>
+ <![if !supportMisalignedColumns]><tr height=0><td width=50 style='border:none'></td></tr><![endif]>
+ <tr><td><p class=MsoNormal><span>工作任务<o:p></o:p></span></p></td>
+  <td><p class=MsoNormal><span>具体要求<o:p></o:p></span></p></td></tr>
+ <tr><td><p class=MsoNormal><span lang=EN-US>Open
+  Data</span><span>专题</span></p></td>
+  <td><p class=MsoNormal><span>加强改善生态环境质量信息公开,及时发布解读推动绿色低碳高质
+  量发展相关政策措施。</span><span lang=EN-US><o:p></o:p></span></p></td></tr>
+</table></body></html>"""
+    (tmp_path / "word.htm").write_text(page, encoding="utf-8")
+    document = read(tmp_path / "word.htm")
+    assert texts(document.tables[0]) == [
+        ["", ""],  # Word's empty sizing row
+        ["工作任务", "具体要求"],
+        ["Open Data专题", "加强改善生态环境质量信息公开,及时发布解读推动绿色低碳高质量发展相关政策措施。"],
+    ]
+    assert document.paragraphs == ["青禾区2024年政务公开重点工作任务分解表", "附表"]
+
+
 @pytest.mark.parametrize(
     ("encoding", "meta"),
     [
@@ -530,6 +562,15 @@ def test_zip_bomb_declared_size(tmp_path: Path) -> None:
     assert "解压后超过 200 MB" in refuse("docx", path)
 
 
+def test_xml_part_too_big_to_parse(tmp_path: Path) -> None:
+    """A 30 MB document.xml of empty paragraphs is under the zip limit but would take gigabytes as
+    a parsed tree: refused by its size."""
+    path = tmp_path / "大.docx"
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    _docx_with_body(path, f"<w:document {w}><w:body>" + "<w:p/>" * (5 << 20) + "</w:body></w:document>")
+    assert "word/document.xml 解压后有 30 MB 以上，超过上限 20 MB" in refuse("docx", path)
+
+
 def test_zip_bomb_lying_header(tmp_path: Path) -> None:
     """The same member with its declared size patched down to 1 KB in both headers: the actual
     decompression is counted and stopped, never trusted."""
@@ -549,6 +590,19 @@ def test_zip_bomb_lying_header(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     message = refuse("xlsx", path)
     assert "已损坏" in message or "解压后超过" in message
+
+
+def test_zip_bomb_under_another_name_is_named_as_given(tmp_path: Path) -> None:
+    """The dispatcher reads a renamed .docx by its content; the refusal names the user's file."""
+    from gongkai_cli.importers import read_document
+
+    path = tmp_path / "炸弹.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf, zf.open("word/document.xml", "w") as member:
+        for _ in range(210):
+            member.write(b" " * (1 << 20))
+    with pytest.raises(SourceError) as caught:
+        read_document(path)
+    assert str(caught.value).startswith(f"{path} 解压后超过 200 MB")
 
 
 def test_huge_xlsx_sheet(tmp_path: Path) -> None:
@@ -572,6 +626,40 @@ def test_wide_xlsx_sheet(tmp_path: Path) -> None:
         ws.append(["x"] * 200)
     wb.save(tmp_path / "宽.xlsx")
     assert f"超过 {400_000} 个单元格" in refuse("xlsx", tmp_path / "宽.xlsx")
+
+
+def test_xlsx_merged_range_over_the_whole_sheet(built: dict[str, Path], tmp_path: Path) -> None:
+    """One <mergeCell ref="A100:XFD1048576"/>: openpyxl would make 17 billion objects; refused first."""
+    path = tmp_path / "合并.xlsx"
+    with (
+        zipfile.ZipFile(built["plan2023.xlsx"]) as zin,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b"<mergeCells" in data
+                data = re.sub(
+                    rb"<mergeCells count=\"\d+\">",
+                    b'<mergeCells count="1"><mergeCell ref="A100:XFD1048576"/>',
+                    data,
+                )
+            zout.writestr(item, data)
+    assert "合并单元格覆盖超过 800000 个位置" in refuse("xlsx", path)
+
+
+def test_xls_overlapping_merges(tmp_path: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    ws = book.add_sheet("叠", cell_overwrite_ok=True)
+    for _ in range(1_500):
+        ws.merge(0, 599, 0, 1)
+    for r in range(600):  # after the merges, which blank their cells
+        ws.write(r, 0, "x")
+        ws.write(r, 1, "y")
+    book.save(str(tmp_path / "叠.xls"))
+    assert "合并单元格覆盖超过 800000 个位置" in refuse("xls", tmp_path / "叠.xls")
 
 
 def test_huge_xls_sheet(tmp_path: Path) -> None:
@@ -600,12 +688,29 @@ def test_deeply_nested_html(tmp_path: Path, markup: str) -> None:
     assert "嵌套超过 1000 层" in refuse("html", path)
 
 
+def test_deep_page_without_a_doctype_is_read_as_html(tmp_path: Path) -> None:
+    """A page that opens with a bare tag is sniffed as HTML by the dispatcher, so its depth is checked."""
+    from gongkai_cli.importers import read_document
+
+    path = tmp_path / "深.htm"
+    path.write_text("<div>" * 200_000, encoding="utf-8")
+    with pytest.raises(SourceError, match="嵌套超过 1000 层"):
+        read_document(path)
+
+
 def test_html_span_bomb(tmp_path: Path) -> None:
     path = tmp_path / "跨.html"
     path.write_text(
         '<table><tr><td colspan="999999">a<td>b</tr><tr><td>c</td></tr></table>', encoding="utf-8"
     )
     assert "列" in refuse("html", path)
+
+
+def test_html_overlapping_rowspans(tmp_path: Path) -> None:
+    """Every row starting a cell that spans to the end of the table: quadratic work, refused."""
+    path = tmp_path / "叠.html"
+    path.write_text("<table>" + '<tr><td rowspan="0">x' * 15_000 + "</table>", encoding="utf-8")
+    assert "超过导入上限" in refuse("html", path)
 
 
 def test_binary_file_named_html(tmp_path: Path) -> None:
@@ -617,3 +722,56 @@ def test_binary_file_named_html(tmp_path: Path) -> None:
 def test_source_error_is_a_gongkai_error() -> None:
     assert issubclass(SourceError, GongkaiError)
     assert SourceError("x").exit_code == EXIT_SOURCE
+
+
+# -- every format of a variant is the same table ------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", sorted(set(tables.VARIANTS) - {"header_only"}))
+def test_every_format_of_a_variant_imports_to_the_same_plan(built: dict[str, Path], variant: str) -> None:
+    """A table saved as .docx, .xlsx, .xls, .html, .csv or .txt is one table: the readers and the text
+    reader hand the normaliser grids that make the same parts, sections and rows."""
+    from gongkai_cli.importers import import_table
+    from gongkai_cli.importers.normalise import Meta
+
+    plans = {fmt: import_table(built[f"{variant}.{fmt}"], Meta(year=2024)).plan for fmt in tables.FORMATS}
+    first = plans["docx"]
+    assert first.tasks
+    for fmt, plan in plans.items():
+        assert (plan.parts, plan.sections, plan.tasks) == (first.parts, first.sections, first.tasks), fmt
+
+
+@pytest.mark.parametrize("fmt", tables.FORMATS)
+def test_header_only_table_imports_nothing(built: dict[str, Path], fmt: str) -> None:
+    from gongkai_cli.importers import import_table
+    from gongkai_cli.importers.normalise import Meta
+
+    with pytest.raises(GongkaiError) as caught:
+        import_table(built[f"header_only.{fmt}"], Meta(year=2024))
+    assert caught.value.exit_code == 3
+
+
+def test_xml_entity_expansion_in_a_docx(tmp_path: Path) -> None:
+    """A "billion laughs" document.xml: refused, not expanded to gigabytes."""
+    entities = '<!ENTITY e0 "lollollollollollollollollollol">' + "".join(
+        f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    body = "<w:body><w:tbl><w:tr><w:tc><w:p><w:r><w:t>&e9;</w:t></w:r></w:p></w:tc></w:tr></w:tbl></w:body>"
+    path = tmp_path / "笑.docx"
+    _docx_with_body(
+        path, f'<?xml version="1.0"?><!DOCTYPE d [{entities}]><w:document {w}>{body}</w:document>'
+    )
+    assert "无法作为 Word 文档打开" in refuse("docx", path)
+
+
+def test_docx_whose_main_part_is_not_document_xml(built: dict[str, Path], tmp_path: Path) -> None:
+    """Word Online writes word/document2.xml: the package's relationships say which part is main."""
+    path = tmp_path / "online.docx"
+    with zipfile.ZipFile(built["plan2023.docx"]) as zin, zipfile.ZipFile(path, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename).replace(b"word/document.xml", b"word/document2.xml")
+            zout.writestr(item.filename.replace("word/document.xml", "word/document2.xml"), data)
+    with zipfile.ZipFile(path) as zf:
+        assert "word/document.xml" not in zf.namelist()
+    assert len(data_table(path).rows) == 64

@@ -79,7 +79,10 @@ def _renamed(path: Path, kind: str) -> Document:
             import shutil
 
             shutil.copyfile(path, link)
-        doc = read_document(link)
+        try:
+            doc = read_document(link)
+        except SourceError as exc:  # name the user's file, not the link
+            raise SourceError(str(exc).replace(str(link), str(path))) from None
     return doc._replace(path=str(path))
 
 

@@ -10,6 +10,7 @@ or openpyxl load everything into memory. Every refusal is a SourceError with one
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a 分解表 with pictures is a few MB; 50 MB is far beyond any real one
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # all members of a .docx/.xlsx, as declared and as decompressed
+MAX_XML_BYTES = 20 * 1024 * 1024  # one XML part: parsed whole by lxml, ~10x its size in memory
 MAX_ZIP_MEMBERS = 5_000
 MAX_ROWS = 20_000  # per table; the largest real 分解表 has a few hundred rows
 MAX_COLUMNS = 200
@@ -33,6 +35,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 _CHUNK = 1 << 20
 # what zipfile raises reading a damaged archive (zlib.error escapes it for a corrupt deflate stream)
 _DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError)
+_TAG = re.compile(rb"<[a-z][a-z0-9]*[\s>/]")  # text that opens with a tag is markup, not a pasted table
 _HTML_STARTS = (b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<table", b"<meta", b"<!--")
 
 KIND_NAMES = {
@@ -81,9 +84,7 @@ def sniff(path: Path) -> str:
     if head.startswith(b"%PDF"):
         return "pdf"
     sample = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
-    if sample.startswith(
-        (b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<table", b"<meta", b"<!--")
-    ):
+    if sample.startswith(_HTML_STARTS) or _TAG.match(sample):
         return "html"
     if b"<table" in head.lower() or b"<\x00t\x00a\x00b\x00l\x00e" in head.lower():
         return "html"
@@ -110,9 +111,10 @@ def _zip_kind(path: Path) -> str:
         raise SourceError(
             f"{path} 已损坏：不是完整的 zip 包（.docx/.xlsx 本质上是 zip 包），请重新下载或另存"
         ) from None
-    if "word/document.xml" in names:
+    # by folder, not by one part's name: Word Online and some generators write word/document2.xml
+    if any(name.startswith("word/") for name in names):
         return "docx"
-    if "xl/workbook.xml" in names:
+    if any(name.startswith("xl/") for name in names):
         return "xlsx"
     return "zip"
 
@@ -161,6 +163,8 @@ def open_zip(path: Path) -> zipfile.ZipFile:
         for info in infos:
             if not info.filename.endswith((".xml", ".rels")):
                 continue
+            if info.file_size > MAX_XML_BYTES:
+                raise _too_much_xml(path, info.filename, info.file_size)
             seen = 0
             with zf.open(info) as member:
                 while chunk := member.read(_CHUNK):
@@ -168,6 +172,8 @@ def open_zip(path: Path) -> zipfile.ZipFile:
                     total += len(chunk)
                     if seen > info.file_size or total > MAX_UNZIPPED_BYTES:
                         raise _bomb(path, total)
+                    if seen > MAX_XML_BYTES:
+                        raise _too_much_xml(path, info.filename, seen)
     except SourceError:
         zf.close()
         raise
@@ -185,6 +191,13 @@ def open_zip(path: Path) -> zipfile.ZipFile:
             raise SourceError(f"{path} 设置了密码：请取消密码后另存，再导入") from None
         raise SourceError(f"{path} 已损坏（zip 包内容不完整或校验失败），请重新下载或另存") from None
     return zf
+
+
+def _too_much_xml(path: Path, name: str, size: int) -> SourceError:
+    return SourceError(
+        f"{path} 中的 {name} 解压后有 {size // (1024 * 1024)} MB 以上，超过上限 "
+        f"{MAX_XML_BYTES // (1024 * 1024)} MB，不像正常的分解表，已拒绝读取"
+    )
 
 
 def _bomb(path: Path, size: int) -> SourceError:
@@ -215,7 +228,9 @@ def lines_of(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def fill_merges(texts: list[list[str]], merges: list[tuple[int, int, int, int]]) -> list[list[Cell]]:
+def fill_merges(
+    texts: list[list[str]], merges: list[tuple[int, int, int, int]], path: Path, where: str
+) -> list[list[Cell]]:
     """Cells from a rectangular grid of texts and merged ranges (first row, first column, last row,
     last column, inclusive, 0-based): every position inside a range but its origin repeats the
     origin's text, with ``down`` when below the origin's row and ``right`` when right of its column.
@@ -223,9 +238,13 @@ def fill_merges(texts: list[list[str]], merges: list[tuple[int, int, int, int]])
     rows = [[Cell(text) for text in row] for row in texts]
     height = len(rows)
     width = len(rows[0]) if rows else 0
+    work = 0
     for r0, c0, r1, c1 in merges:
         if r0 >= height or c0 >= width:
             continue
+        work += (min(r1, height - 1) - r0 + 1) * (min(c1, width - 1) - c0 + 1)
+        if work > 2 * MAX_CELLS:  # overlapping ranges: work without end, no more cells
+            raise SourceError(f"{path} 的{where}合并单元格覆盖超过 {2 * MAX_CELLS} 个位置，超过导入上限")
         origin = texts[r0][c0]
         for r in range(r0, min(r1, height - 1) + 1):
             for c in range(c0, min(c1, width - 1) + 1):

@@ -42,6 +42,10 @@ BLOCK = frozenset((
 SELF_CLOSING_SIBLINGS = frozenset(("p", "li", "dt", "dd", "option"))
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _SPACE = re.compile(r"[ \t\n\r\f]+")
+# A line break in the page source between two Chinese characters is no space (CSS Text 3 segment
+# break rule; Word's "save as web page" wraps long Chinese lines mid-sentence).
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_CJK_BREAK = re.compile(rf"(?<=[{_WIDE}])[ \t\r\f]*\n[ \t\n\r\f]*(?=[{_WIDE}])")
 _ALIASES = {
     "gb2312": "gb18030",
     "gbk": "gb18030",
@@ -100,7 +104,7 @@ class _TableBuild:
         """The grid: each written cell placed at the first free column, covering its spans."""
         height = len(self.rows)
         grid: list[dict[int, Cell]] = [{} for _ in range(height)]
-        width = 0
+        width = work = 0
         for r, row in enumerate(self.rows):
             c = 0
             for text, rowspan, colspan in row:
@@ -109,6 +113,11 @@ class _TableBuild:
                 down_to = height if rowspan == 0 else min(height, r + rowspan)
                 if c + colspan > files.MAX_COLUMNS:
                     files.check_size(path, self.where, height, c + colspan)
+                work += (down_to - r) * colspan  # overlapping spans cost work but add no cells
+                if work > 2 * files.MAX_CELLS:
+                    raise SourceError(
+                        f"{path} 的{self.where}合并单元格覆盖超过 {2 * files.MAX_CELLS} 个位置，超过导入上限"
+                    )
                 for rr in range(r, down_to):
                     for cc in range(c, c + colspan):
                         grid[rr].setdefault(cc, Cell(text, down=rr > r, right=cc > c))
@@ -221,7 +230,7 @@ class _Parser(HTMLParser):
         elif tag in ("td", "th") and self.open_tables:
             build = self.open_tables[-1]
             if build.cell is not None and build.row is not None:
-                text = files.lines_of("\n".join(build.cell))
+                text = files.lines_of("\n".join(spaced(line) for line in build.cell))
                 build.row.append((text, *build.spans))
             build.cell = None
         elif tag == "tr" and self.open_tables:
@@ -245,21 +254,18 @@ class _Parser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skipping:
             return
-        data = _SPACE.sub(" ", data)
-        if self.open_tables:
-            cell = self.open_tables[-1].cell
-            if cell is not None:
-                cell[-1] += data
-            return
-        self.line.append(data)
+        cell = self.open_tables[-1].cell if self.open_tables else None
+        if cell is not None:
+            cell[-1] += data
+        else:  # outside any table, or a table's caption or stray text: text outside the data
+            self.line.append(data)
 
     def _break(self) -> None:
-        if self.open_tables:
-            cell = self.open_tables[-1].cell
-            if cell is not None:
-                cell.append("")
+        cell = self.open_tables[-1].cell if self.open_tables else None
+        if cell is not None:
+            cell.append("")
             return
-        text = "".join(self.line).replace("\xa0", " ").strip()
+        text = spaced("".join(self.line)).replace("\xa0", " ").strip()
         if text:
             self.paragraphs.append(text)
         self.line = []
@@ -269,6 +275,12 @@ class _Parser(HTMLParser):
         while self.stack:
             self._pop()
         self._break()
+
+
+def spaced(text: str) -> str:
+    """Source text as a browser shows it: line breaks between Chinese characters dropped, other
+    runs of white space one space."""
+    return _SPACE.sub(" ", _CJK_BREAK.sub("", text))
 
 
 def _span(attrs: list[tuple[str, str | None]] | None, name: str) -> int:

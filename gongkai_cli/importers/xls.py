@@ -43,7 +43,7 @@ def read(path: Path) -> Document:
             files.check_size(path, where, sheet.nrows, sheet.ncols)
             texts = [[_text(book, sheet.cell(r, c)) for c in range(sheet.ncols)] for r in range(sheet.nrows)]
             merges = [(rlo, clo, rhi - 1, chi - 1) for rlo, rhi, clo, chi in sheet.merged_cells]
-            table = trimmed(texts, merges, where)
+            table = trimmed(path, texts, merges, where)
             if table is not None:
                 tables.append(table)
             book.unload_sheet(index)

@@ -8,6 +8,7 @@ sheet over the cell limit is refused without being loaded.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import ParseError, iterparse
@@ -52,10 +53,12 @@ def _sheet(path: Path, ws: object) -> Table | None:
     files.check_size(path, where, ws.max_row, ws.max_column)
     texts = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
     merges = [(r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1) for r in ws.merged_cells.ranges]
-    return trimmed(texts, merges, where)
+    return trimmed(path, texts, merges, where)
 
 
-def trimmed(texts: list[list[str]], merges: list[tuple[int, int, int, int]], where: str) -> Table | None:
+def trimmed(
+    path: Path, texts: list[list[str]], merges: list[tuple[int, int, int, int]], where: str
+) -> Table | None:
     """The table of the used part of a sheet: leading and trailing empty rows and columns dropped
     (merges clipped to it), or None when no cell has text."""
     used_rows = [i for i, row in enumerate(texts) if any(row)]
@@ -67,7 +70,8 @@ def trimmed(texts: list[list[str]], merges: list[tuple[int, int, int, int]], whe
     r0, r1, c0, c1 = used_rows[0], used_rows[-1], used_cols[0], used_cols[-1]
     body = [(row + [""] * (c1 + 1 - len(row)))[c0 : c1 + 1] for row in texts[r0 : r1 + 1]]
     shifted = [(a - r0, b - c0, c - r0, d - c0) for a, b, c, d in merges if c >= r0 and d >= c0]
-    rows = files.fill_merges(body, [(max(a, 0), max(b, 0), c, d) for a, b, c, d in shifted])
+    clipped = [(max(a, 0), max(b, 0), c, d) for a, b, c, d in shifted]
+    rows = files.fill_merges(body, clipped, path, where)
     return Table(rows, where, first_line=r0 + 1)
 
 
@@ -93,7 +97,7 @@ def _count_cells(path: Path, zf: zipfile.ZipFile) -> None:
     for name in zf.namelist():
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
             continue
-        cells = rows = 0
+        cells = rows = merged = 0
         sheet = f"工作表（{name.rsplit('/', 1)[-1]}）"
         try:
             with zf.open(name) as fh:
@@ -106,6 +110,13 @@ def _count_cells(path: Path, zf: zipfile.ZipFile) -> None:
                             raise SourceError(
                                 f"{path} 的{sheet}超过 {files.MAX_CELLS} 个单元格，超过导入上限"
                             )
+                    elif tag.endswith("}mergeCell"):
+                        merged += _area(el.get("ref", ""))
+                        el.clear()
+                        if merged > (limit := 2 * files.MAX_CELLS):  # openpyxl: an object per merged cell
+                            raise SourceError(
+                                f"{path} 的{sheet}合并单元格覆盖超过 {limit} 个位置，超过导入上限"
+                            )
                     elif tag.endswith("}row"):
                         rows += 1
                         el.clear()
@@ -115,3 +126,22 @@ def _count_cells(path: Path, zf: zipfile.ZipFile) -> None:
             raise SourceError(
                 f"{path} 已损坏：工作表 {name} 不是完整的 XML，请用 Excel 或 WPS 打开后另存"
             ) from None
+
+
+_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})")
+
+
+def _area(ref: str) -> int:
+    """Cells covered by a range like "A1:XFD1048576" (1 for a single cell or an unreadable ref)."""
+    corners = [_REF.fullmatch(part.strip().replace("$", "").upper()) for part in ref.split(":")]
+    if len(corners) != 2 or not all(corners):
+        return 1
+    (c0, r0), (c1, r1) = ((_column(m.group(1)), int(m.group(2))) for m in corners if m)
+    return (abs(r1 - r0) + 1) * (abs(c1 - c0) + 1)
+
+
+def _column(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n

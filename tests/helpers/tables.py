@@ -47,12 +47,15 @@ class Layout:
         width = max(len(row) for row in self.rows)
         assert all(len(row) == width for row in self.rows), "a Layout is rectangular"
 
-    def origin(self, r: int, c: int) -> tuple[int, int] | None:
-        """The origin of the merge covering (r, c) when (r, c) is not that origin, else None."""
-        for r0, c0, r1, c1 in self.merges:
-            if r0 <= r <= r1 and c0 <= c <= c1 and (r, c) != (r0, c0):
-                return r0, c0
-        return None
+    def covered(self) -> set[tuple[int, int]]:
+        """Positions inside a merge other than its origin."""
+        return {
+            (r, c)
+            for r0, c0, r1, c1 in self.merges
+            for r in range(r0, r1 + 1)
+            for c in range(c0, c1 + 1)
+            if (r, c) != (r0, c0)
+        }
 
 
 # -- the 2023 plan in the official layout ---------------------------------------------------------
@@ -134,7 +137,7 @@ VARIANTS: dict[str, Layout] = {
             [
                 "1",
                 "深化政策解读",
-                "围绕年度重点政策开展多元化解读。",
+                "围绕年度重点政策开展图文、视频等多元化解读。",
                 "6月30日前",
                 "区发展改革局",
             ],
@@ -275,22 +278,39 @@ def write_docx(layout: Layout, path: Path) -> Path:
 def _docx_table(container: Any, layout: Layout) -> Any:
     table = container.add_table(rows=len(layout.rows), cols=len(layout.rows[0]))
     table.style = "Table Grid"
-    for r0, c0, r1, c1 in layout.merges:
-        table.cell(r0, c0).merge(table.cell(r1, c1))
-    for r, row in enumerate(layout.rows):
-        for c, text in enumerate(row):
-            if layout.origin(r, c) is not None or not text:
+    covered = layout.covered()
+    for r, (row_cells, row) in enumerate(zip(table.rows, layout.rows, strict=True)):
+        for c, (cell, text) in enumerate(zip(row_cells.cells, row, strict=True)):
+            if (r, c) in covered or not text:
                 continue
-            cell = table.cell(r, c)
             lines = text.split("\n")
             cell.paragraphs[0].text = lines[0]
             for line in lines[1:]:
                 cell.add_paragraph(line)
+    _docx_merges(table, layout.merges)
     if layout.last_row_cells:
         tr = table.rows[-1]._tr
         for tc in tr.tc_lst[layout.last_row_cells :]:
             tr.remove(tc)
     return table
+
+
+def _docx_merges(table: Any, merges: list[Merge]) -> None:
+    """Merge as Word writes it: the origin row's cell spans the columns (w:gridSpan) and the cells it
+    covers are removed; rows below carry the same spanning cell marked w:vMerge="continue", the first
+    one "restart". (python-docx's own _Cell.merge does the same but costs O(table) per merge.)"""
+    tcs = [[cell._tc for cell in row.cells] for row in table.rows]
+    removed = []
+    for r0, c0, r1, c1 in merges:
+        for r in range(r0, r1 + 1):
+            tc = tcs[r][c0]
+            if c1 > c0:
+                tc.grid_span = c1 - c0 + 1
+                removed += tcs[r][c0 + 1 : c1 + 1]
+            if r1 > r0:
+                tc.vMerge = "restart" if r == r0 else "continue"
+    for tc in removed:
+        tc.getparent().remove(tc)
 
 
 def write_docx_nested(layout: Layout, path: Path) -> Path:
@@ -316,9 +336,10 @@ def write_xlsx(layout: Layout, path: Path, sheet: str = "Sheet1") -> Path:
     assert ws is not None
     ws.title = sheet
     wrap = Alignment(wrap_text=True, vertical="center")
+    covered = layout.covered()
     for r, row in enumerate(layout.rows, 1):
         for c, text in enumerate(row, 1):
-            if text and layout.origin(r - 1, c - 1) is None:
+            if text and (r - 1, c - 1) not in covered:
                 cell = ws.cell(row=r, column=c, value=text)
                 cell.alignment = wrap
     for r0, c0, r1, c1 in layout.merges:
@@ -349,13 +370,8 @@ def html_table(layout: Layout, sloppy: bool = False) -> str:
     """A <table> as Word's "save as web page" or a site's editor writes it: <p> per line inside cells,
     &nbsp; in empty cells; ``sloppy`` upper-cases tags and leaves </td> and </tr> out."""
     out = ['<table border="1" cellspacing="0" cellpadding="0" style="border-collapse:collapse">', "<tbody>"]
-    covered = {
-        (r, c)
-        for r0, c0, r1, c1 in layout.merges
-        for r in range(r0, r1 + 1)
-        for c in range(c0, c1 + 1)
-        if (r, c) != (r0, c0)
-    }
+    covered = layout.covered()
+    origins = {(r0, c0): (r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in layout.merges}
     for r, row in enumerate(layout.rows):
         out.append("<tr>")
         for c, text in enumerate(row):
@@ -363,11 +379,9 @@ def html_table(layout: Layout, sloppy: bool = False) -> str:
                 continue
             if layout.last_row_cells and r == len(layout.rows) - 1 and c >= layout.last_row_cells:
                 break
-            attrs = ""
-            for r0, c0, r1, c1 in layout.merges:
-                if (r0, c0) == (r, c):
-                    attrs += f' rowspan="{r1 - r0 + 1}"' if r1 > r0 else ""
-                    attrs += f' colspan="{c1 - c0 + 1}"' if c1 > c0 else ""
+            rowspan, colspan = origins.get((r, c), (1, 1))
+            attrs = f' rowspan="{rowspan}"' if rowspan > 1 else ""
+            attrs += f' colspan="{colspan}"' if colspan > 1 else ""
             lines = "".join(
                 f'<p class="MsoNormal"><span style="font-family:仿宋_GB2312">{html.escape(line)}</span></p>'
                 for line in text.split("\n")
@@ -407,10 +421,11 @@ def write_html(
 def flat_rows(layout: Layout, line_join: str | None) -> list[list[str]]:
     """What a spreadsheet exports: merged positions empty; lines joined by ``line_join`` if given."""
     rows = []
+    covered = layout.covered()
     for r, row in enumerate(layout.rows):
         out = []
         for c, text in enumerate(row):
-            text = "" if layout.origin(r, c) is not None else text
+            text = "" if (r, c) in covered else text
             out.append(text.replace("\n", line_join) if line_join is not None else text)
         rows.append(out)
     return rows
