@@ -96,3 +96,39 @@ class NothingToImport(GongkaiError):
     """
 
     exit_code = EXIT_PLAN
+
+
+_OS_REASONS = {
+    "ENOENT": "文件或目录不存在",
+    "EACCES": "没有权限",
+    "EPERM": "没有权限",
+    "EISDIR": "这是一个目录",
+    "ENOTDIR": "路径中有一段不是目录",
+    "ENOSPC": "磁盘已满",
+    "EDQUOT": "超出磁盘配额",
+    "EROFS": "文件系统是只读的",
+    "EEXIST": "已经存在",
+    "ENAMETOOLONG": "文件名太长",
+    "ELOOP": "符号链接层数太多",
+    "EBUSY": "正被占用",
+    "EIO": "输入输出错误（磁盘或网络文件系统出错）",
+    "EMFILE": "打开的文件太多",
+    "ENFILE": "打开的文件太多",
+    "ENXIO": "没有这个设备，或管道没有读取者",
+    "EPIPE": "管道已经关闭",
+    "ETXTBSY": "文件正被执行",
+    "EXDEV": "不能跨文件系统移动",
+}
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why an OSError happened, in Chinese (the system's own strerror is English, or in the
+    machine's locale); the errno name stays beside it for whoever reports the problem."""
+    import errno
+
+    number = getattr(exc, "errno", None)
+    name = errno.errorcode.get(number, "") if isinstance(number, int) else ""
+    reason = _OS_REASONS.get(name)
+    if reason:
+        return f"{reason}（{name}）"
+    return str(getattr(exc, "strerror", None) or exc) + (f"（{name}）" if name else "")

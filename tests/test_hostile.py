@@ -116,7 +116,7 @@ CASES = {
     "stdout-full-json": Case(("tasks", "-f", "json"), 6, says="无法写出输出", stdout_to="{full}"),
     "stdout-full-marks": Case(("marks", "export"), 6, says="无法写出输出", stdout_to="{full}"),
     # issue 12 item 1: output paths that are not regular files are never replaced
-    "export-dev-full": Case(("export", "md", "-o", "{full}"), 6, says="No space left on device"),
+    "export-dev-full": Case(("export", "md", "-o", "{full}"), 6, says="磁盘已满"),
     "export-fifo-no-reader": Case(("export", "md", "-o", "fifo"), 6, says="管道"),
     "marks-export-fifo": Case(("marks", "export", "-o", "fifo"), 6, says="管道"),
     "export-dangling-link": Case(("export", "md", "-o", "dangling.md"), 6, says="符号链接"),
@@ -358,3 +358,20 @@ def test_gongkai_debug_shows_the_traceback(broken_yaml: dict[str, str]) -> None:
     assert r.stderr.startswith("Traceback (most recent call last):")
     assert 'raise RuntimeError("a broken PyYAML install")' in r.stderr
     assert r.stderr.splitlines()[-1].startswith("错误：意外的内部错误（RuntimeError")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("import", "没有这个文件.xlsx"),
+        ("marks", "import", "没有这个文件.json"),
+        ("tasks", "--plan", "没有这个文件.yaml"),
+    ],
+)
+def test_a_missing_file_is_said_in_chinese(args: tuple[str, ...], tmp_path: Path) -> None:
+    """The system's own reason (strerror) is English; every message about a file says it in Chinese."""
+    r = subprocess.run([installed_gongkai(), *args], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode in (3, 7), r.stderr
+    assert "No such file" not in r.stderr
+    assert r.stderr.startswith("错误：") and len(r.stderr.splitlines()) == 1
+    assert "不存在" in r.stderr or "找不到" in r.stderr, r.stderr

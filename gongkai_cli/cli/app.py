@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from .. import __version__
-from ..errors import EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_UNEXPECTED, EXIT_USAGE, GongkaiError
+from ..errors import EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_UNEXPECTED, EXIT_USAGE, GongkaiError, os_reason
 
 # name -> (module, attribute, summary): the order is the order of `gongkai --help`, which shows
 # the summaries without importing every command's module (a test keeps them equal to the first
@@ -203,7 +203,7 @@ class RootGroup(GongkaiGroup):
                 unexpected(exc)
             # Only our own output reaches here: every file we write translates its own errors.
             _discard_stdout()
-            say_error(f"无法写出输出：{exc.strerror or exc}")
+            say_error(f"无法写出输出：{os_reason(exc)}")
             sys.exit(EXIT_OUTPUT)
         except Exception as exc:
             unexpected(exc)

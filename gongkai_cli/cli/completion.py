@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ..errors import GongkaiError, OutputError, UsageError
+from ..errors import GongkaiError, OutputError, UsageError, os_reason
 
 PROG = "gongkai"
 COMPLETE_VAR = "_GONGKAI_COMPLETE"
@@ -128,5 +128,5 @@ def install() -> None:
         path = install_completion(shell, PROG, COMPLETE_VAR)
     except OSError as exc:
         where = f"{exc.filename}：" if exc.filename else ""
-        raise OutputError(f"无法安装 {shell} 的命令补全：{where}{exc.strerror or exc}") from None
+        raise OutputError(f"无法安装 {shell} 的命令补全：{where}{os_reason(exc)}") from None
     sys.stderr.write(f"已为 {shell} 安装命令补全：{path}\n重新打开终端后生效。\n")

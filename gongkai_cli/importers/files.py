@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from typing import TYPE_CHECKING
 
-from ..errors import SourceError
+from ..errors import SourceError, os_reason
 from .grid import Cell
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def sniff(path: Path) -> str:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise SourceError(f"无法读取 {path}：{exc.strerror or exc}") from None
+        raise SourceError(f"无法读取 {path}：{os_reason(exc)}") from None
     if not path.is_file():
         raise SourceError(f"{path} 不是文件")
     if size == 0:
@@ -78,7 +78,7 @@ def sniff(path: Path) -> str:
                 data = head + fh.read()
                 return _ole_kind(data)
     except OSError as exc:
-        raise SourceError(f"无法读取 {path}：{exc.strerror or exc}") from None
+        raise SourceError(f"无法读取 {path}：{os_reason(exc)}") from None
     if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
         return _zip_kind(path)
     if head.startswith(b"%PDF"):

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from ..dates import resolve_deadline
-from ..errors import SourceError
+from ..errors import SourceError, os_reason
 from .grid import Cell, Document, Table
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024  # a 分解表 is kilobytes; a 2,000-row sheet a megabyte or two
@@ -46,7 +46,7 @@ def read_bytes(path: Path) -> bytes:
         with path.open("rb") as fh:
             data = fh.read(MAX_TEXT_BYTES + 1)
     except OSError as exc:
-        raise SourceError(f"{path}: 无法读取（{exc.strerror or exc}）") from None
+        raise SourceError(f"{path}: 无法读取（{os_reason(exc)}）") from None
     if len(data) > MAX_TEXT_BYTES:
         raise SourceError(f"{path}: 文件超过 {MAX_TEXT_BYTES // (1024 * 1024)} MB，不像一张分解表")
     return data

@@ -21,7 +21,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import OutputError
+from ..errors import OutputError, os_reason
 
 Data = str | bytes | Iterable[bytes]
 
@@ -36,7 +36,7 @@ def write_atomically(path: Path, data: Data) -> None:
         if os.path.islink(path):
             raise OutputError(f"输出路径是指向不存在文件的符号链接，未写入：{path}") from None
     except OSError as exc:
-        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}") from None
+        raise OutputError(f"无法写入 {path}：{os_reason(exc)}") from None
     if st is None:
         _replace(path, data, None)
         return
@@ -70,14 +70,14 @@ def _write_through(path: Path, data: Data) -> None:
     except OSError as exc:
         if exc.errno == errno.ENXIO:  # a FIFO without a reader (or a socket)
             raise OutputError(f"输出路径是没有读取者的管道，不会等待：{path}") from None
-        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}") from None
+        raise OutputError(f"无法写入 {path}：{os_reason(exc)}") from None
     try:
         os.set_blocking(fd, True)
         with os.fdopen(fd, "wb", closefd=False) as fh:
             for chunk in _chunks(data):
                 fh.write(chunk)
     except OSError as exc:
-        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}") from None
+        raise OutputError(f"无法写入 {path}：{os_reason(exc)}") from None
     finally:
         os.close(fd)
 
@@ -98,7 +98,7 @@ def _replace(path: Path, data: Data, existing: os.stat_result | None) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}") from None
+        raise OutputError(f"无法写入 {path}：{os_reason(exc)}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -117,7 +117,7 @@ def _temporary(directory: Path, existing: os.stat_result | None) -> tuple[int, P
         except FileExistsError:
             continue
         except OSError as exc:
-            raise OutputError(f"无法写入 {directory}：{exc.strerror or exc}") from None
+            raise OutputError(f"无法写入 {directory}：{os_reason(exc)}") from None
     raise OutputError(f"无法在 {directory} 中建立临时文件")
 
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..errors import GongkaiError, OutputError, PlanError, UsageError
+from ..errors import GongkaiError, OutputError, PlanError, UsageError, os_reason
 from ..model import Plan
 from . import BUILTIN, check_plan, default_plan_path, load_plan, plans_dir
 
@@ -93,7 +93,8 @@ def describe(path: Path) -> InstalledPlan:
     try:
         plan = load_plan(path)
     except (GongkaiError, OSError, ValueError, RecursionError) as exc:
-        message = str(exc) if isinstance(exc, GongkaiError) else f"{path}: 无法读取（{exc}）"
+        reason = os_reason(exc) if isinstance(exc, OSError) else type(exc).__name__
+        message = str(exc) if isinstance(exc, GongkaiError) else f"{path}: 无法读取（{reason}）"
         return InstalledPlan(path.stem, path, None, None, None, None, None, when, message)
     m = plan.meta
     return InstalledPlan(path.stem, path, m.title, m.year, m.doc_number, m.issuer, len(plan.tasks), when)
@@ -274,7 +275,7 @@ def _write(directory: Path, name: str, data: bytes, replace: bool) -> Path:
         # 0666 through the umask, like any file the user saves; the directory keeps others out.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     except OSError as exc:
-        raise OutputError(f"无法写入计划目录 {directory}：{exc.strerror or exc}") from None
+        raise OutputError(f"无法写入计划目录 {directory}：{os_reason(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -285,7 +286,7 @@ def _write(directory: Path, name: str, data: bytes, replace: bool) -> Path:
         else:
             _link_new(tmp, target, name)
     except OSError as exc:
-        raise OutputError(f"无法写入 {target}：{exc.strerror or exc}") from None
+        raise OutputError(f"无法写入 {target}：{os_reason(exc)}") from None
     finally:
         tmp.unlink(missing_ok=True)
     return target
@@ -320,6 +321,6 @@ def remove_plan(name: str) -> InstalledPlan:
             try:
                 path.unlink()
             except OSError as exc:
-                raise OutputError(f"无法删除 {path}：{exc.strerror or exc}") from None
+                raise OutputError(f"无法删除 {path}：{os_reason(exc)}") from None
             return entry
     raise PlanError(f"找不到计划“{text}”：{_not_found_hint(files, '没有这个名称的已安装计划')}")

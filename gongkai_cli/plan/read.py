@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import PlanError
+from ..errors import PlanError, os_reason
 from ..inputs import NOT_REGULAR, NotRegularFileError, open_regular
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -32,7 +32,7 @@ def read_bytes(path: Path) -> bytes:
     except NotRegularFileError:
         raise PlanError(f"计划文件{NOT_REGULAR}：{path}") from None
     except OSError as exc:
-        raise PlanError(f"无法读取计划文件 {path}：{exc.strerror or exc}") from None
+        raise PlanError(f"无法读取计划文件 {path}：{os_reason(exc)}") from None
     if len(data) > MAX_BYTES:
         raise PlanError(f"{path}: 计划文件超过 {MAX_BYTES // (1024 * 1024)} MB，不像是一张分解表")
     return data

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from ..errors import SourceError, UsageError
+from ..errors import SourceError, UsageError, os_reason
 from ..model import Event, Mark
 
 _S = TypeVar("_S", bound="Store")
@@ -303,7 +303,7 @@ def read_export(path: str | os.PathLike[str]) -> list[Mark]:
     except OSError as exc:
         if os.path.isdir(path):  # Windows says "permission denied" for a directory
             raise SourceError(f"{where} 是一个目录，{_NOT_AN_EXPORT}") from None
-        raise SourceError(f"无法读取要导入的文件 {where}：{exc.strerror or exc}") from None
+        raise SourceError(f"无法读取要导入的文件 {where}：{os_reason(exc)}") from None
     if len(data) > EXPORT_MAX_BYTES:
         raise SourceError(
             f"{where} 超过 {EXPORT_MAX_BYTES // 2**20} MB，不像是 gongkai marks export 导出的文件"

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from ..errors import BusyError, GongkaiError, StateError
+from ..errors import BusyError, GongkaiError, StateError, os_reason
 from ..inputs import open_regular
 from ..model import Event, Mark
 from .base import (
@@ -529,7 +529,7 @@ def open_sqlite(path: Path, write: bool) -> SQLiteStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StateError(f"无法创建状态文件所在的目录 {path.parent}：{exc.strerror or exc}") from None
+            raise StateError(f"无法创建状态文件所在的目录 {path.parent}：{os_reason(exc)}") from None
     if write and not _writable(path):
         raise StateError(f"状态文件所在位置不可写入（只读的目录或文件系统）：{path}")
     try:
@@ -575,7 +575,7 @@ def _check_header(path: Path) -> None:
         with open_regular(path) as fh:  # a FIFO or a device is refused, never waited on
             head = fh.read(16)
     except OSError as exc:
-        raise StateError(f"无法读取状态文件 {path}：{exc.strerror or exc}") from None
+        raise StateError(f"无法读取状态文件 {path}：{os_reason(exc)}") from None
     if head and head != b"SQLite format 3\x00":
         raise StateError(f"{path} 不是 gongkai 的状态文件（不是 SQLite 数据库），未做任何改动")
 
