@@ -100,21 +100,25 @@ def test_readme_is_utf8_and_has_no_tabs() -> None:
     assert "\t" not in Path(README).read_text(encoding="utf-8")
 
 
-def tour_commands() -> list[list[str]]:
-    """Every `gongkai …` line in the README's tour, as a reader would paste it."""
+def tour_commands() -> list[tuple[dict[str, str], list[str]]]:
+    """Every `gongkai …` line in the README's tour, as a reader would paste it, with the variables
+    a line sets for itself (``GONGKAI_UNIT=区教体局 gongkai …``)."""
     import shlex
 
     tour = README.read_text(encoding="utf-8").split("## 导览", 1)[1].split("## 性能", 1)[0]
     lines = []
     for block in re.findall(r"```sh\n(.*?)```", tour, re.S):
         for line in block.splitlines():
+            env = {}
             line = line.strip()
-            if line.startswith("if ! "):
-                line = line[5:].split(";", 1)[0]
-            if not line.startswith("gongkai ") or "2024任城区" in line:
-                continue  # the other-plan examples name a file the reader would have
+            while (m := re.match(r"^([A-Z_]+)=(\S+) ", line)) is not None:
+                env[m.group(1)] = m.group(2)
+                line = line[m.end() :]
+            if not line.startswith("gongkai "):
+                continue
             command = line.split("#", 1)[0].split("|", 1)[0].split(">", 1)[0]
-            lines.append(shlex.split(command))
+            command = command.split("&&", 1)[0]
+            lines.append((env, shlex.split(command)))
     return lines
 
 
@@ -124,19 +128,23 @@ def test_readme_tour_commands_run_as_written(run, tmp_path: Path, monkeypatch) -
     from .helpers import tables
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))  # --install-completion writes under it
     layout = tables.plan_2023()
     layout.title = layout.title.replace("2023", "2024")
     layout.paragraphs = ["济任政办字〔2024〕9号", *layout.paragraphs[1:]]
     tables.write_docx(layout, tmp_path / "2024年分解表.docx")
     commands = tour_commands()
     assert len(commands) > 30
-    for command in commands:
+    for env, command in commands:
         args = command[1:]
-        r = run(*args)
+        r = run(*args, env=env or None)
         allowed = {0, 1} if ("--check" in args or args[:2] == ["marks", "import"]) else {0}
         if args[:1] == ["import"]:
             allowed = {0, 1}  # 1: the plan is written and the report lists what to review
         assert r.exit_code in allowed, f"{command}: {r.output}"
+        if env.get("GONGKAI_UNIT") and "--all" not in args:
+            assert "只列出 区教体局" in r.stderr or "区教体局" in r.stdout
+    assert (tmp_path / ".bash_completions" / "gongkai.sh").is_file()  # --install-completion bash
 
 
 def test_every_shell_block_in_the_readme_is_valid_shell(tmp_path: Path) -> None:
