@@ -54,3 +54,66 @@ def click_command(typer_app: Any) -> Any:
     import typer.main
 
     return typer.main.get_command(typer_app)
+
+
+# -- shell completion ---------------------------------------------------------------------------
+# Why: Typer's add_completion=True builds its --install-completion / --show-completion options on
+# every start of the program, importing its completion machinery (shellingham, subprocess) before
+# any command runs; gongkai declares the two options itself (cli/app.py) and reaches Typer's own
+# code below only when one of them is given or a shell asks for completions. The scripts, the
+# install locations and the protocol the shells speak are Typer's, unchanged.
+
+
+def enable_completion() -> None:
+    """Register Typer's completion classes for bash, zsh, fish and PowerShell (in place of the
+    plain ones of the click it vendors), which Typer itself does only with add_completion=True."""
+    from typer._completion_classes import completion_init
+
+    completion_init()
+
+
+def detect_shell() -> str | None:
+    """The shell gongkai was started from, as Typer detects it (None when it cannot tell)."""
+    from typer._completion_shared import _get_shell_name
+
+    return _get_shell_name()
+
+
+def completion_script(shell: str, prog_name: str, complete_var: str) -> str:
+    """Typer's completion script for ``shell``; for zsh, one line changed (below)."""
+    from typer._completion_shared import get_completion_script
+
+    script: str = get_completion_script(prog_name=prog_name, complete_var=complete_var, shell=shell)
+    return _zsh_first_tab(script) if shell == "zsh" else script
+
+
+def _zsh_first_tab(script: str) -> str:
+    """Typer's zsh script ends with ``compdef _x_completion x``. Installed in $fpath and autoloaded
+    (how Typer installs it), the file runs as the completion function itself on the first Tab: it
+    only registers the real function, so the first Tab in every new zsh offers nothing. The idiom
+    click's own zsh script uses calls the function when autoloaded and registers it when sourced."""
+    lines = script.rstrip().splitlines()
+    if not lines or not lines[-1].startswith("compdef "):
+        return script  # a Typer whose script no longer ends so: leave it as it is
+    _compdef, function, _prog = lines[-1].split()
+    lines[-1:] = [
+        "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then",
+        f'  {function} "$@"',
+        "else",
+        f"  compdef {function} {_prog}",
+        "fi",
+    ]
+    return "\n".join(lines)
+
+
+def install_completion(shell: str, prog_name: str, complete_var: str) -> Any:
+    """Install Typer's completion script for ``shell`` where Typer installs it; the path written."""
+    from pathlib import Path
+
+    from typer._completion_shared import install
+
+    enable_completion()
+    _shell, path = install(shell=shell, prog_name=prog_name, complete_var=complete_var)
+    if shell == "zsh":  # the same file, with the first-Tab fix of completion_script
+        Path(path).write_text(completion_script(shell, prog_name, complete_var), encoding="utf-8")
+    return path

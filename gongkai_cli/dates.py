@@ -95,11 +95,17 @@ def _one_deadline(text: str, year: int) -> dt.date | None:
         quarter = _num(m.group(2)) or 0
         return month_end(_year(m.group(1), year), quarter * 3)
     elif m := _BEFORE_QUARTER.match(text):
-        # "三季度前": before the third quarter starts, like "8月前" is before August starts.
+        # "三季度前": by the end of the third quarter, as offices use it of a quarter (the importer
+        # issue's reading); unlike "8月前", read strictly. The importer lists it for review.
         quarter = _num(m.group(2)) or 0
-        return dt.date(_year(m.group(1), year), (quarter - 1) * 3 + 1, 1) - dt.timedelta(days=1)
+        return month_end(_year(m.group(1), year), quarter * 3)
     elif m := _HALF.match(text):
         return month_end(_year(m.group(1), year), 6 if m.group(2) == "上" else 12)
+    elif m := _MONTH_ONLY.match(text):
+        # "12月", "2024年12月": within that month, so by its last day (as 11月底 is)
+        month = _num(m.group(2))
+        if month and 1 <= month <= 12:
+            return month_end(_year(m.group(1), year), month)
     raise ValueError(text)
 
 
@@ -170,6 +176,7 @@ _COMPACT = _Pattern(r"^(\d{4})(\d{2})(\d{2})$")
 _MONTH_DAY = _Pattern(r"^(\d{1,2})[-/.](\d{1,2})$")
 _RELATIVE = _Pattern(r"^([+-])(\d{1,5})([dwmy]|天|日|周|星期|个月|月|年)$")
 _UNSIGNED_DAYS = _Pattern(r"^(\d{1,5})([dw])$")
+_YEAR_END_SHORT = _Pattern(r"^(\d{4})年(?:年)?(?:底|末)前?$")
 _MONTH_ONLY = _Pattern(rf"^{_YEAR}{_NUM}月(?:份)?$")
 _DAYS_PER = {"d": 1, "天": 1, "日": 1, "w": 7, "周": 7, "星期": 7}
 _WORDS = {
@@ -210,8 +217,12 @@ def _parse_date(key: str, today_: dt.date, year: int) -> dt.date | None:
         return today_ + dt.timedelta(days=_WORDS[key])
     if key in ("eom", "月底", "本月底"):
         return month_end(today_.year, today_.month)
-    if key in ("eoy", "年底", "今年底"):
+    if key in ("eoy", "今年底", "今年年底"):
         return dt.date(today_.year, 12, 31)
+    if key in ("年底", "年末", "年底前"):  # like 11月底: in the plan's year
+        return dt.date(year, 12, 31)
+    if m := _YEAR_END_SHORT.match(key):  # 2023年底, 2023年末
+        return dt.date(int(m.group(1)), 12, 31)
     if m := _ISO.match(key) or _COMPACT.match(key):
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     if m := _MONTH_DAY.match(key):
@@ -247,10 +258,15 @@ def _dateutil_parse(key: str, today_: dt.date) -> dt.date | None:
         return None
 
 
-def parse_duration(text: str) -> int:
-    """``7d``, ``2w``, ``7``, ``7天``, ``2周`` -> a number of days (for ``--within``)."""
+def parse_duration(text: str, start: dt.date | None = None) -> int:
+    """``7d``, ``2w``, ``7``, ``7天``, ``2周``, ``1个月`` -> a number of days (for ``--within``).
+
+    Months are calendar months from ``start`` (the report's day; 30 days a month without one)."""
     key = normalize(text).lower()
-    m = re.fullmatch(r"(\d{1,4})(d|w|天|日|周|星期)?", key)
+    m = re.fullmatch(r"(\d{1,4})\s*(d|w|天|日|周|个?星期|个?礼拜|m|个月|月)?", key)
     if not m:
-        raise UsageError(f"无法识别的时长：{text!r}（可写 7d、2w、10天）")
-    return int(m.group(1)) * _DAYS_PER.get(m.group(2) or "d", 1)
+        raise UsageError(f"无法识别的时长：{text!r}（可写 7d、2w、10天、2周、1个月）")
+    amount, unit = int(m.group(1)), (m.group(2) or "d").lstrip("个")
+    if unit in ("m", "月"):
+        return (add_months(start, amount) - start).days if start is not None else amount * 30
+    return amount * _DAYS_PER.get(unit.replace("礼拜", "星期"), 1)

@@ -14,13 +14,15 @@ if TYPE_CHECKING:
 
 # Documented exit codes (README "退出码").
 EXIT_OK = 0
-EXIT_FOUND = 1  # a check found something: `validate` found problems, `overdue --check` found items
+EXIT_FOUND = 1  # a check found something: `validate` found problems, `overdue --check` found items,
+#                `import` wrote the plan but lists items to review
 EXIT_USAGE = 2  # bad arguments: unknown option, unknown unit/id/section, unreadable date
-EXIT_PLAN = 3  # the plan file cannot be read or is not a valid plan
+EXIT_PLAN = 3  # the plan file cannot be read or is not a valid plan; `import`: nothing importable
 EXIT_STATE = 4  # the state file cannot be used
 EXIT_BUSY = 5  # the state file stayed locked by another writer
-EXIT_OUTPUT = 6  # an output file cannot be written (missing or read-only directory)
+EXIT_OUTPUT = 6  # an output file cannot be written (missing or read-only directory), or stdout is full
 EXIT_SOURCE = 7  # a file to import cannot be read: empty, encrypted, corrupt, wrong format, too big
+EXIT_UNEXPECTED = 70  # a fault gongkai did not foresee (a bug): one line, GONGKAI_DEBUG=1 shows the traceback
 EXIT_INTERRUPTED = 130
 
 

@@ -13,6 +13,11 @@ gc.disable()
 
 
 def main() -> None:
-    from .cli import entry
+    try:
+        from .cli import entry
+    except KeyboardInterrupt:  # Ctrl-C while Python is still importing: the same line as later on
+        import sys
 
+        sys.stderr.write("错误：已中断\n")
+        sys.exit(130)
     entry()

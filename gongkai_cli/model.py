@@ -214,9 +214,27 @@ class Mark(NamedTuple):
     note: str | None
     by: str
     marked_at: str
+    # A unit the row does not name, claiming the row under one of its open-ended phrases
+    # (区政府有关部门单位, 重大行政决策事项承办单位): the phrase. None for a named responsible unit.
+    claimed_under: str | None = None
+    changed_at: str | None = None  # when the date or evidence last changed; None: not since marked
+    changed_by: str | None = None  # who changed them last
+
+    @property
+    def version_at(self) -> str:
+        """When this version of the mark was written (what ``--prefer newer`` compares)."""
+        return self.changed_at or self.marked_at
 
 
 class Event(NamedTuple):
+    """One entry of the append-only history.
+
+    ``action``: done (marked), undo (unmarked), amend (the date or evidence changed), keep (an
+    import conflict decided for the local mark; done_on/note/by are the other side's, kept on
+    record). ``done_on``/``note`` are the values the action wrote (for undo: the removed ones);
+    ``old_done_on``/``old_note`` the values before it (amend, undo, keep).
+    """
+
     seq: int
     at: str
     action: str
@@ -227,3 +245,7 @@ class Event(NamedTuple):
     note: str | None
     by: str
     source: str
+    old_done_on: dt.date | None = None
+    old_note: str | None = None
+    claimed_under: str | None = None
+    choice: str | None = None  # how an import conflict was decided: mine / theirs / newer

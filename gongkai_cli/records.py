@@ -7,11 +7,22 @@ the Rich tables. Keys are only ever added.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from .model import Event, Group, Plan, Task
-from .queries import Match, Pair, StatusLine, units_text
+from .model import Event, Group, Mark, Plan, Task
+from .queries import (
+    DONE_LATE,
+    STATE_LABELS,
+    Match,
+    Pair,
+    PairState,
+    Progress,
+    StatusLine,
+    is_placeholder,
+    on_time,
+    units_text,
+)
 from .units import Directory, derived_aliases
 
 
@@ -43,9 +54,87 @@ def task_record(plan: Plan, match: Match) -> dict[str, Any]:
         "done_units": list(prog.done) if prog else None,
         "pending_units": list(prog.pending) if prog else None,
         "units_text": units_text(plan, task),
+        # Timeliness on the day asked (--as-of): open (未到期) / overdue / done (按时完成) /
+        # done_late (逾期完成) / ongoing (持续推进); on_time is null until every unit has finished.
+        "state": match.state,
+        "state_label": STATE_LABELS.get(match.state) if match.state else None,
+        "on_time": on_time(match.state),
+        # Per unit, compactly (a row can have 40 units; show N gives each one's part in full):
+        # a unit in done_units finished on time unless it is in late_units.
+        "late_units": list(match.late) if prog else None,
+        "unit_state": mine.state if (mine := _own(match)) else None,
+        "unit_on_time": on_time(mine.state) if mine else None,
+        "for_units": [
+            {
+                "unit": m.unit,
+                "relation": m.relation.kind,
+                "via": m.relation.via,
+                "done": m.state.done_on is not None if m.state else None,
+                "state": m.state.state if m.state else None,
+                "on_time": on_time(m.state.state) if m.state else None,
+                "done_on": _iso(m.state.done_on) if m.state else None,
+            }
+            for m in match.mine
+        ]
+        if match.mine
+        else None,
         "lead": list(task.lead),
         "topic": task.topic or None,
     }
+
+
+def _own(match: Match) -> PairState | None:
+    return match.mine[0].state if match.mine else None
+
+
+def state_record(s: PairState) -> dict[str, Any]:
+    return {
+        "unit": s.unit,
+        "via": s.via,
+        "state": s.state,
+        "state_label": STATE_LABELS[s.state],
+        "on_time": on_time(s.state),
+        "done_on": _iso(s.done_on),
+    }
+
+
+def progress_records(
+    task_id: int, states: Sequence[PairState], marks: dict[tuple[int, str], Mark]
+) -> list[dict[str, Any]]:
+    """Each unit's part of a row with its current evidence and who marked it (``show``)."""
+    out = []
+    for s in states:
+        record = state_record(s)
+        mark = marks.get((task_id, s.unit))
+        record.update(
+            note=mark.note if mark else None,
+            by=mark.by if mark else None,
+            marked_at=mark.marked_at if mark else None,
+        )
+        out.append(record)
+    return out
+
+
+def current_mark_record(mark: Mark) -> dict[str, Any]:
+    """A pair's mark as the row shows it: who, when done, the current evidence, the claim."""
+    return {
+        "unit": mark.unit,
+        "done_on": mark.done_on.isoformat(),
+        "note": mark.note,
+        "by": mark.by,
+        "marked_at": mark.marked_at,
+        "claimed_under": mark.claimed_under,
+        "changed_at": mark.changed_at,
+        "changed_by": mark.changed_by,
+    }
+
+
+def marks_by_task(marks: Iterable[Mark]) -> dict[int, list[dict[str, Any]]]:
+    """``current_mark_record`` of each mark, by row, in unit order."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for mark in sorted(marks, key=lambda m: (m.task_id, m.claimed_under is not None, m.unit)):
+        out.setdefault(mark.task_id, []).append(current_mark_record(mark))
+    return out
 
 
 def expansion_record(directory: Directory, name: str, group: Group | None) -> dict[str, Any]:
@@ -63,8 +152,20 @@ def expansion_record(directory: Directory, name: str, group: Group | None) -> di
     }
 
 
-def show_record(plan: Plan, directory: Directory, task: Task) -> dict[str, Any]:
-    record = task_record(plan, Match(task, None))
+def show_record(
+    plan: Plan,
+    directory: Directory,
+    task: Task,
+    states: tuple[PairState, ...] = (),
+    state: str | None = None,
+) -> dict[str, Any]:
+    prog = (
+        Progress(tuple(s.unit for s in states), tuple(s.unit for s in states if s.done_on))
+        if states
+        else None
+    )
+    late = tuple(s.unit for s in states if s.state == DONE_LATE)
+    record = task_record(plan, Match(task, None, prog, None, state == "overdue", states, state, (), late))
     record["expanded"] = [expansion_record(directory, n, g) for n, g in directory.expand(task)]
     return record
 
@@ -119,6 +220,10 @@ def event_records(events: Sequence[Event], zone: dt.tzinfo) -> list[dict[str, An
                 "by": e.by,
                 "source": e.source,
                 "plan": e.plan,
+                "old_done_on": _iso(e.old_done_on),
+                "old_note": e.old_note,
+                "claimed_under": e.claimed_under,
+                "choice": e.choice,
             }
         )
     return out
@@ -139,12 +244,17 @@ def status_records(lines: Sequence[StatusLine]) -> list[dict[str, Any]]:
             "parts": s.parts,
             "progress": round(s.ratio, 4),
             "light": s.light,
+            "done_on_time": s.done_on_time,  # of done: finished on or before the deadline (按时完成)
+            "done_late": s.done_late,  # of done: finished after it (逾期完成)
+            "placeholder": s.placeholder,  # an open-ended phrase to be claimed (待认领), not a unit
         }
         for s in lines
     ]
 
 
-def pair_records(plan: Plan, pairs: Sequence[Pair], days_key: str) -> Iterator[dict[str, Any]]:
+def pair_records(
+    plan: Plan, pairs: Sequence[Pair], days_key: str, directory: Directory | None = None
+) -> Iterator[dict[str, Any]]:
     common: dict[int, dict[str, Any]] = {}  # what every pair of one row shares, built once per row
     for p in pairs:
         task = p.task
@@ -160,4 +270,30 @@ def pair_records(plan: Plan, pairs: Sequence[Pair], days_key: str) -> Iterator[d
                 "deadline": _iso(task.deadline.date),
                 "deadline_text": task.deadline.text or None,
             }
-        yield {"id": task.id, "unit": p.unit, "via": p.via, **rest, days_key: p.days}
+        placeholder = directory is not None and is_placeholder(directory, p.unit)
+        yield {
+            "id": task.id,
+            "unit": p.unit,
+            "via": p.via,
+            **rest,
+            days_key: p.days,
+            "placeholder": placeholder,
+        }
+
+
+def plan_record(entry: Any, builtin: bool, current: bool) -> dict[str, Any]:
+    """One plan as ``gongkai plans -f json`` prints it (``entry``: a plan.installed.InstalledPlan)."""
+    return {
+        "name": entry.name,
+        "title": entry.title,
+        "year": entry.year,
+        "doc_number": entry.doc_number,
+        "issuer": entry.issuer,
+        "rows": entry.rows,
+        "path": str(entry.path),
+        "builtin": builtin,
+        "current": current,
+        "installed_at": entry.installed_at.isoformat(timespec="seconds") if entry.installed_at else None,
+        "broken": entry.broken,
+        "problem": entry.problem,
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from .errors import UsageError
@@ -35,6 +37,21 @@ def derived_aliases(unit: Unit) -> list[str]:
                 out.append(key[: -len(suffix)])
                 break
     return out
+
+
+# Commas separate names in ``--unit 长沟镇,喻屯镇``; 、 does not, because names and aliases contain it
+# (区政府各部门、直属事业单位), and neither does a comma inside parentheses.
+_NAME_SEPARATOR = re.compile(r"[,，](?![^(（]*[)）])")
+
+
+def split_names(values: str | Iterable[str] | None) -> list[str]:
+    """``["长沟镇,喻屯镇", "区教体局"]`` -> ``["长沟镇", "喻屯镇", "区教体局"]``: each name once, in order."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    names = (piece.strip() for value in values for piece in _NAME_SEPARATOR.split(value))
+    return list(dict.fromkeys(name for name in names if name))
 
 
 class Relation(NamedTuple):
@@ -120,6 +137,13 @@ class Directory:
             if possible is None and not group.definite and self._may_fall_under(who, group, member_of):
                 possible = written
         return Relation(POSSIBLE, possible) if possible else None
+
+    def may_claim(self, unit: Unit, group: Group) -> bool:
+        """Whether ``unit`` may claim a row under ``group``: an open-ended phrase (or one whose
+        members are unknown) the unit may fall under, as "possibly relevant" says."""
+        if group.definite:
+            return False
+        return self._may_fall_under(unit, group, {g.name for g in self.groups_of(unit.name)})
 
     def _may_fall_under(self, unit: Unit, group: Group, member_of: set[str]) -> bool:
         if unit.name in group.members:  # listed, but the group is open-ended

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -20,34 +20,59 @@ from .errors import UsageError
 from .model import Group, Mark, Plan, Task, Unit
 from .queries import (
     POSSIBLE,
+    Completion,
+    Target,
     TaskFilter,
+    Who,
     check_imported_marks,
+    claims_by_task,
     due_pairs,
+    is_placeholder,
+    mark_targets,
     overdue_pairs,
-    pairs_to_mark,
     parse_part_ref,
     parse_section_ref,
+    parse_status,
+    placeholders,
+    row_state,
     select_tasks,
     status_lines,
+    task_states,
 )
 from .records import (
+    current_mark_record,
     event_records,
+    marks_by_task,
     pair_records,
+    progress_records,
     show_record,
     status_records,
     task_record,
     unit_records,
 )
-from .store.base import mark_record
+from .store.base import (
+    AMEND,
+    DONE,
+    MISSING,
+    PREFER_VALUES,
+    SAME,
+    MarkChange,
+    MarkOutcome,
+    mark_record,
+    utc_now,
+)
 from .text import normalize
-from .units import Directory
+from .units import Directory, split_names
 
 UNIT_ENV = "GONGKAI_UNIT"
 BY_VALUES = ("unit", "section", "part")
-STATUS_VALUES = ("open", "partial", "done", "overdue")
+STATUS_VALUES = ("open", "partial", "done", "overdue", "on_time", "done_late", "not_due", "ongoing")
+EVERYTHING = ("全部", "所有", "all")  # --unit 全部: every unit, whatever GONGKAI_UNIT says
+BY_WORDS = {"单位": "unit", "工作任务": "section", "任务": "section", "部分": "part"}
 
 DateLike = str | dt.date | None
 UnitLike = str | Unit | Group | None
+UnitsLike = UnitLike | Sequence[str | Unit | Group]  # one unit, or several (the union)
 Ids = int | str | Iterable[int | str]
 
 
@@ -61,19 +86,56 @@ class TaskList(NamedTuple):
     due_by: dt.date | None
     search: str | None
     status: str | None
+    scope: tuple[str, ...] = ()  # the units asked about (or GONGKAI_UNIT's), empty: every unit
+
+
+class Scope(NamedTuple):
+    """Whom a query or report is for: the units asked, GONGKAI_UNIT's unit, or everyone."""
+
+    whos: tuple[Who, ...]  # empty: every unit
+    from_env: bool  # the scope is GONGKAI_UNIT's, not asked on the command line
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(w.name for w in self.whos)
+
+    @property
+    def who(self) -> Who | tuple[Who, ...] | None:
+        """What queries.py takes: None, one unit, or a tuple of them."""
+        if not self.whos:
+            return None
+        return self.whos[0] if len(self.whos) == 1 else self.whos
 
 
 class MarkResult(NamedTuple):
     changed: list[dict[str, Any]]  # marks added (done) or removed (undo)
     unchanged: list[dict[str, Any]]  # done: already marked, as they were; undo: (task_id, unit) not marked
     state: str  # where the marks are kept
+    amended: list[dict[str, Any]]  # done / note: amendment records (before, after, what changed)
+    warnings: list[str]  # one line each, for stderr: the mark is recorded all the same
 
 
 class ImportResult(NamedTuple):
     added: list[dict[str, Any]]
     same: list[dict[str, Any]]
-    conflicts: list[tuple[dict[str, Any], dict[str, Any]]]  # (ours, theirs)
+    conflicts: list[tuple[dict[str, Any], dict[str, Any]]]  # (ours, theirs) left as they were
     state: str
+    kept: list[tuple[dict[str, Any], dict[str, Any]]]  # (ours, theirs) decided for ours (--prefer)
+    replaced: list[tuple[dict[str, Any], dict[str, Any]]]  # (ours, theirs) decided for theirs
+
+
+def amendment_record(outcome: MarkOutcome) -> dict[str, Any]:
+    """What ``done``/``note`` changed on a marked pair: the mark before and after, and which of its
+    fields changed (``done_on``, ``note``)."""
+    before, after = outcome.before, outcome.after
+    assert before is not None and after is not None
+    return {
+        "task_id": after.task_id,
+        "unit": after.unit,
+        "changed": [f for f in ("done_on", "note") if getattr(before, f) != getattr(after, f)],
+        "before": mark_record(before),
+        "after": mark_record(after),
+    }
 
 
 def login_name() -> str:
@@ -96,6 +158,16 @@ class Workspace:
         self.state = state_path(str(state) if state is not None else None)
         self.default_unit = unit  # the liaison's own unit (GONGKAI_UNIT), used by done/undo
 
+    @property
+    def plan_label(self) -> str:
+        """How reports name the plan they used: ``计划：2024-济任政办字12号（济任政办字〔2024〕12号）``,
+        with an installed plan's name, 内置, or the file's path."""
+        from .plan import plan_label
+
+        name = plan_label(self.plan.path) if self.plan.path else self.plan.meta.title
+        number = self.plan.meta.doc_number
+        return f"计划：{name}（{number}）" if number else f"计划：{name}"
+
     # -- parsing what people type ------------------------------------------------------------
 
     @property
@@ -114,6 +186,43 @@ class Workspace:
         if value is None or isinstance(value, (Unit, Group)):
             return value
         return self.directory.resolve(value)
+
+    def scope(self, units: UnitsLike = None, all_units: bool = False) -> Scope:
+        """``--unit`` (repeated or ``a,b``), else ``--all``/``--unit 全部`` for everyone, else the
+        liaison's own unit (GONGKAI_UNIT), else everyone."""
+        if isinstance(units, Scope):
+            return units
+        values: list[str | Unit | Group] = []
+        for value in [units] if isinstance(units, (str, Unit, Group)) else list(units or []):
+            if isinstance(value, str):
+                values += split_names(value)  # commas, not 、 (names contain it)
+            else:
+                values.append(value)
+        if any(isinstance(v, str) and normalize(v).lower() in EVERYTHING for v in values):
+            if len(values) > 1:
+                raise UsageError("--unit 全部 不能和其他单位同时给出")
+            return Scope((), False)
+        if values:
+            if all_units:
+                raise UsageError("--unit 和 --all 只能选一个")
+            found = [v if isinstance(v, (Unit, Group)) else self.directory.resolve(v) for v in values]
+            return Scope(tuple(dict.fromkeys(found)), False)
+        if all_units or not self.default_unit:
+            return Scope((), False)
+        try:
+            return Scope((self.directory.resolve(self.default_unit),), True)
+        except UsageError as exc:
+            raise UsageError(f"环境变量 {UNIT_ENV}：{exc}") from None
+
+    def year_note(self, as_of: dt.date) -> str | None:
+        """One line when the plan's year is over on ``as_of`` (a report of last year's plan)."""
+        year = self.plan.meta.year
+        if as_of <= dt.date(year, 12, 31):
+            return None
+        return (
+            f"提示：本计划是 {year} 年的，已于 {year}-12-31 结束，以下按 {as_of.isoformat()} 计算；"
+            f"看当年情况请加 --as-of {year}-12-31，或用 --plan（GONGKAI_PLAN）换成今年的计划"
+        )
 
     def section(self, value: str | int | None) -> int | None:
         return None if value is None else parse_section_ref(self.plan, str(value))
@@ -150,6 +259,32 @@ class Workspace:
             raise UsageError("请给出至少一个任务编号")
         return list(out.values())
 
+    def acting_units(self, units: UnitsLike, all_units: bool) -> tuple[list[Unit | Group], bool]:
+        """Each unit of --unit (repeated, or comma-separated), else the liaison's own unit
+        (GONGKAI_UNIT, which may name several the same way); the bool says they came from it."""
+        given = self.unit_list(units)
+        if given and all_units:
+            raise UsageError("--unit 和 --all-units 只能选一个")
+        if given or all_units or not self.default_unit:
+            return given, False
+        try:
+            return self.unit_list(self.default_unit), True
+        except UsageError as exc:
+            raise UsageError(f"环境变量 {UNIT_ENV}：{exc}") from None
+
+    def unit_list(self, units: UnitsLike) -> list[Unit | Group]:
+        """Units and groups from a name, a comma-separated list, or several of either; each once."""
+        if units is None:
+            return []
+        values = [units] if isinstance(units, (str, Unit, Group)) else list(units)
+        out: dict[str, Unit | Group] = {}
+        for value in values:
+            for one in [value] if isinstance(value, (Unit, Group)) else split_names(value):
+                resolved = self.unit(one)
+                assert resolved is not None
+                out.setdefault(resolved.name, resolved)
+        return list(out.values())
+
     def acting_unit(self, unit: UnitLike, all_units: bool) -> tuple[Unit | Group | None, bool]:
         """--unit, else the liaison's own unit; the bool says it came from GONGKAI_UNIT."""
         if unit is not None and all_units:
@@ -177,15 +312,38 @@ class Workspace:
         with self._store(write=False) as store:
             return store.marked_pairs(self.plan.meta.identity)
 
-    def marks(self) -> dict[tuple[int, str], Mark]:
+    def marks(self, as_of: dt.date | None = None) -> dict[tuple[int, str], Mark]:
+        """Every mark of this plan; with ``as_of``, only those completed on or before that day."""
         with self._store(write=False) as store:
-            return store.plan_marks(self.plan.meta.identity)
+            marks = store.plan_marks(self.plan.meta.identity)
+        if as_of is None:
+            return marks
+        return {k: m for k, m in marks.items() if m.done_on <= as_of}
+
+    def completion(self, as_of: dt.date, marks: dict[tuple[int, str], Mark] | None = None) -> Completion:
+        """(task id, unit) -> completion date, for marks completed on or before ``as_of``: a report
+        as of a day is true to that day. A row claimed under an open-ended phrase (待认领) counts
+        that phrase's part as done on the first claim's date."""
+        if marks is None:
+            marks = self.marks(as_of)
+        out = {k: m.done_on for k, m in marks.items() if m.done_on <= as_of}
+        for mark in marks.values():
+            if mark.claimed_under and mark.done_on <= as_of:
+                key = (mark.task_id, mark.claimed_under)
+                if key not in out or mark.done_on < out[key]:
+                    out[key] = mark.done_on
+        return out
+
+    def claims(self, marks: dict[tuple[int, str], Mark] | None = None) -> dict[int, list[Mark]]:
+        """Rows claimed under a placeholder phrase, by row: each claim is a mark whose
+        ``claimed_under`` names the phrase (queries.placeholders lists a row's phrases)."""
+        return claims_by_task((marks if marks is not None else self.marks()).values())
 
     # -- queries ---------------------------------------------------------------------------
 
     def select(
         self,
-        unit: UnitLike = None,
+        unit: UnitsLike = None,
         section: str | int | None = None,
         part: str | int | None = None,
         due_by: DateLike = None,
@@ -193,15 +351,16 @@ class Workspace:
         status: str | None = None,
         as_of: DateLike = None,
         possible: bool = False,
+        all_units: bool = False,
     ) -> TaskList:
-        """The rows that pass every filter, in document order, with how they reached the unit."""
-        if status is not None and status not in STATUS_VALUES:
-            raise UsageError(f"--status 的值无效：{status!r}（可选：{'、'.join(STATUS_VALUES)}）")
-        who = self.unit(unit)
+        """The rows that pass every filter, in document order, with how they reached the unit(s)."""
+        if status is not None:
+            status = parse_status(status)
+        scope = self.scope(unit, all_units)
         day = self.date(as_of, self.today)
         assert day is not None
         flt = TaskFilter(
-            who=who,
+            who=scope.who,
             include_possible=True,  # selected once; kept only with possible=True, else counted
             section=self.section(section),
             part=self.part(part),
@@ -210,21 +369,70 @@ class Workspace:
             status=status,
             as_of=day,
         )
-        matches = select_tasks(self.plan, self.directory, flt, self.marked())
+        marks = self.marks(day)
+        matches = select_tasks(self.plan, self.directory, flt, self.completion(day, marks))
         hidden = 0
         if not possible:
             shown = [m for m in matches if not (m.relation and m.relation.kind == POSSIBLE)]
             hidden, matches = len(matches) - len(shown), shown
         records = [task_record(self.plan, m) for m in matches]
-        return TaskList(records, hidden, who.name if who else None, day, flt.due_by, search, status)
+        by_task = marks_by_task(marks.values())
+        for record in records:
+            record["marks"] = by_task.get(record["id"], [])  # named units' and claims' current marks
+        who = "、".join(scope.names) or None
+        return TaskList(records, hidden, who, day, flt.due_by, search, status, scope.names)
 
     def tasks(self, unit: UnitLike = None, **filters: Any) -> list[dict[str, Any]]:
         """Rows as ``gongkai tasks -f json`` prints them (filters: section, part, due_by, search,
         status, as_of, possible)."""
         return self.select(unit, **filters).records
 
-    def show(self, task_id: int | str) -> dict[str, Any]:
-        return show_record(self.plan, self.directory, self.task(task_id))
+    def show(
+        self,
+        task_id: int | str,
+        as_of: DateLike = None,
+        unit: UnitsLike = None,
+        all_units: bool = False,
+        history: int = 5,
+    ) -> dict[str, Any]:
+        """The row, its groups, each responsible unit's progress on ``as_of`` (only the scope's units
+        when there is one) with evidence, and the last ``history`` entries of its history."""
+        task = self.task(task_id)
+        day = self.date(as_of, self.today)
+        assert day is not None
+        scope = self.scope(unit, all_units)
+        marks = self.marks(day)
+        states = task_states(self.directory, task, self.completion(day, marks), day)
+        record = show_record(self.plan, self.directory, task, states, row_state(task, states, day))
+        wanted = _scope_units(self.directory, scope)
+        mine = [m for (t, _), m in marks.items() if t == task.id]
+        claims = claims_by_task(mine).get(task.id, [])
+        claimed: dict[str, list[Mark]] = {}  # phrase -> its claims, as of the day asked
+        for claim in claims:
+            claimed.setdefault(claim.claimed_under or "", []).append(claim)
+        record["as_of"] = day.isoformat()
+        record["scope"] = list(scope.names)
+        shown = [
+            s
+            for s in states
+            if wanted is None or s.unit in wanted or any(c.unit in wanted for c in claimed.get(s.unit, []))
+        ]
+        record["progress"] = progress_records(task.id, shown, marks)
+        for item in record["progress"]:  # an open-ended phrase: to be claimed (待认领), not a unit
+            item["placeholder"] = is_placeholder(self.directory, item["unit"])
+            item["claimed_by"] = (
+                [c.unit for c in claimed.get(item["unit"], [])] if item["placeholder"] else None
+            )
+            first = claimed.get(item["unit"], [None])[0]
+            if item["placeholder"] and first is not None and item["note"] is None:
+                item.update(note=first.note, by=first.by, marked_at=first.marked_at)
+        events = self.log(task.id)
+        record["history"] = events[-history:] if history else []
+        record["history_total"] = len(events)
+        record["marks"] = marks_by_task(mine).get(task.id, [])
+        record["placeholders"] = list(placeholders(self.directory, task))
+        record["claims"] = [current_mark_record(m) for m in claims_by_task(mine).get(task.id, [])]
+        return record
 
     def units(self) -> dict[str, Any]:
         return unit_records(self.plan, self.directory)
@@ -239,91 +447,194 @@ class Workspace:
         return event_records(events, plan_zone(self.plan.meta.timezone))
 
     def status(
-        self, by: str = "unit", as_of: DateLike = None, unit: UnitLike = None, window: int | str = 7
+        self,
+        by: str = "unit",
+        as_of: DateLike = None,
+        unit: UnitsLike = None,
+        window: int | str = 7,
+        all_units: bool = False,
     ) -> list[dict[str, Any]]:
+        by = BY_WORDS.get(normalize(by), by)
         if by not in BY_VALUES:
             raise UsageError(f"--by 的值无效：{by!r}（可选：{'、'.join(BY_VALUES)}）")
         day = self.date(as_of, self.today)
         assert day is not None
         days = window if isinstance(window, int) else parse_duration(window)
-        lines = status_lines(self.plan, self.directory, self.marked(), by, day, days, self.unit(unit))
+        who = self.scope(unit, all_units).who
+        lines = status_lines(self.plan, self.directory, self.completion(day), by, day, days, who)
         return status_records(lines)
 
     def overdue(
-        self, as_of: DateLike = None, unit: UnitLike = None, section: str | int | None = None
+        self,
+        as_of: DateLike = None,
+        unit: UnitsLike = None,
+        section: str | int | None = None,
+        all_units: bool = False,
     ) -> list[dict[str, Any]]:
         day = self.date(as_of, self.today)
         assert day is not None
+        who = self.scope(unit, all_units).who
         pairs = overdue_pairs(
-            self.plan, self.directory, self.marked(), day, self.unit(unit), self.section(section)
+            self.plan, self.directory, self.completion(day), day, who, self.section(section)
         )
-        return list(pair_records(self.plan, pairs, "days_overdue"))
+        return list(pair_records(self.plan, pairs, "days_overdue", self.directory))
 
     def due(
         self,
         within: int | str = 7,
         as_of: DateLike = None,
-        unit: UnitLike = None,
+        unit: UnitsLike = None,
         section: str | int | None = None,
+        all_units: bool = False,
     ) -> list[dict[str, Any]]:
         day = self.date(as_of, self.today)
         assert day is not None
         days = within if isinstance(within, int) else parse_duration(within)
+        who = self.scope(unit, all_units).who
         pairs = due_pairs(
-            self.plan, self.directory, self.marked(), day, days, self.unit(unit), self.section(section)
+            self.plan, self.directory, self.completion(day), day, days, who, self.section(section)
         )
-        return list(pair_records(self.plan, pairs, "days_left"))
+        return list(pair_records(self.plan, pairs, "days_left", self.directory))
 
     # -- marking ---------------------------------------------------------------------------
 
     def mark(
         self,
         ids: Ids,
-        unit: UnitLike = None,
+        unit: UnitsLike = None,
         note: str | None = None,
         on: DateLike = None,
         by: str | None = None,
         all_units: bool = False,
     ) -> MarkResult:
-        """Mark rows done for a unit (or every responsible unit): all or nothing."""
-        from .store import utc_now
+        """Mark rows done for one or more units (or every responsible unit), all or nothing.
 
-        tasks = self.tasks_by_ids(ids)
-        who, from_env = self.acting_unit(unit, all_units)
-        pairs = pairs_to_mark(self.directory, tasks, who, all_units, from_env)
-        now = self.today
-        done_on = self.date(on, now)
-        assert done_on is not None
-        if done_on > now:
-            raise UsageError(f"完成日期 {done_on.isoformat()} 晚于今天（{now.isoformat()}）")
-        if note is not None and not note.strip():
-            raise UsageError("--note 不能为空")
-        marker = (by or "").strip() or login_name()
-        stamp = utc_now()
+        A pair already marked is amended when ``on`` or ``note`` says something new (the history
+        keeps the old and the new); repeated with nothing new, it is left as it was. A unit the row
+        does not name may claim it under an open-ended phrase (``claimed_under`` of the mark).
+        """
+        targets = self._targets(ids, unit, all_units)
+        done_on = self._done_date(on)
+        note = self._evidence(note, "--note")
+        marker, stamp = (by or "").strip() or login_name(), utc_now()
         identity = self.plan.meta.identity
-        marks = [
-            Mark(identity, t.id, name, done_on, note.strip() if note else None, marker, stamp)
-            for t, name in pairs
+        changes = [
+            MarkChange(
+                identity,
+                t.task.id,
+                t.unit,
+                marker,
+                stamp,
+                new_on=done_on or self.today,
+                done_on=done_on,
+                note=note,
+                claimed_under=t.claimed_under,
+            )
+            for t in targets
         ]
         with self._store(write=True) as store:
-            added, present = store.add_marks(marks)
+            outcomes = store.apply_changes(changes)
             location = store.location
-        return MarkResult([mark_record(m) for m in added], [mark_record(m) for m in present], location)
+        return MarkResult(
+            [mark_record(o.after) for o in outcomes if o.action == DONE and o.after],
+            [mark_record(o.before) for o in outcomes if o.action == SAME and o.before],
+            location,
+            [amendment_record(o) for o in outcomes if o.action == AMEND],
+            self._date_warnings(done_on),
+        )
+
+    def note(
+        self,
+        ids: Ids,
+        text: str,
+        unit: UnitsLike = None,
+        by: str | None = None,
+        all_units: bool = False,
+    ) -> MarkResult:
+        """Add evidence to marked pairs: ``text`` is appended to each mark's note (a piece already
+        there is not added twice); the history keeps every version. All or nothing: a pair that is
+        not marked yet is a UsageError and nothing is written."""
+        targets = self._targets(ids, unit, all_units)
+        evidence = self._evidence(text, "佐证材料")
+        marker, stamp = (by or "").strip() or login_name(), utc_now()
+        identity = self.plan.meta.identity
+        changes = [
+            MarkChange(
+                identity,
+                t.task.id,
+                t.unit,
+                marker,
+                stamp,
+                new_on=None,
+                note=evidence,
+                append=True,
+                claimed_under=t.claimed_under,
+            )
+            for t in targets
+        ]
+        with self._store(write=True) as store:
+            outcomes = store.apply_changes(changes)
+            location = store.location
+        missing = [(c.task_id, c.unit) for c, o in zip(changes, outcomes, strict=True) if o.action == MISSING]
+        if missing:
+            shown = "；".join(f"任务 {t} · {u}" for t, u in missing[:8])
+            raise UsageError(f"还没有完成标记，不能补充佐证材料：{shown}（先用 gongkai done 标记完成）")
+        return MarkResult(
+            [],
+            [mark_record(o.before) for o in outcomes if o.action == SAME and o.before],
+            location,
+            [amendment_record(o) for o in outcomes if o.action == AMEND],
+            [],
+        )
 
     def undo(
-        self, ids: Ids, unit: UnitLike = None, by: str | None = None, all_units: bool = False
+        self, ids: Ids, unit: UnitsLike = None, by: str | None = None, all_units: bool = False
     ) -> MarkResult:
-        tasks = self.tasks_by_ids(ids)
-        who, from_env = self.acting_unit(unit, all_units)
-        pairs = [(t.id, name) for t, name in pairs_to_mark(self.directory, tasks, who, all_units, from_env)]
+        pairs = [(t.task.id, t.unit) for t in self._targets(ids, unit, all_units)]
         with self._store(write=True) as store:
             removed, missing = store.remove_marks(
                 self.plan.meta.identity, pairs, (by or "").strip() or login_name()
             )
             location = store.location
         return MarkResult(
-            [mark_record(m) for m in removed], [{"task_id": t, "unit": u} for t, u in missing], location
+            [mark_record(m) for m in removed],
+            [{"task_id": t, "unit": u} for t, u in missing],
+            location,
+            [],
+            [],
         )
+
+    def _targets(self, ids: Ids, unit: UnitsLike, all_units: bool) -> list[Target]:
+        tasks = self.tasks_by_ids(ids)
+        units, from_env = self.acting_units(unit, all_units)
+        return mark_targets(self.directory, tasks, units, all_units, from_env)
+
+    def _done_date(self, on: DateLike) -> dt.date | None:
+        """The completion date given (None: not given); never later than today."""
+        done_on = self.date(on)
+        if done_on is not None and done_on > self.today:
+            raise UsageError(f"完成日期 {done_on.isoformat()} 晚于今天（{self.today.isoformat()}）")
+        return done_on
+
+    @staticmethod
+    def _evidence(text: str | None, what: str) -> str | None:
+        if text is not None and not text.strip():
+            raise UsageError(f"{what} 不能为空")
+        return text.strip() if text is not None else None
+
+    def _date_warnings(self, done_on: dt.date | None) -> list[str]:
+        """A completion date more than a year before the plan was issued is most likely a typo
+        (2022 for 2023): recorded, with a warning."""
+        if done_on is None:
+            return []
+        meta = self.plan.meta
+        issued = meta.issued or dt.date(meta.year, 1, 1)
+        from dateutil.relativedelta import relativedelta
+
+        if done_on >= issued - relativedelta(years=1):
+            return []
+        what = f"计划印发日期 {issued.isoformat()}" if meta.issued else f"计划年度 {meta.year} 年初"
+        return [f"注意：完成日期 {done_on.isoformat()} 比{what} 早一年以上，请确认没有写错（已照常记录）"]
 
     # -- moving marks between machines ----------------------------------------------------------
 
@@ -333,19 +644,37 @@ class Workspace:
         with self._store(write=False) as store:
             return export_document(store.all_marks())
 
-    def import_marks(self, text: str, where: str) -> ImportResult:
+    def import_marks(self, text: str, where: str, prefer: str | None = None) -> ImportResult:
+        """Merge an export's text. Conflicts stay as they are and are listed, unless ``prefer``
+        decides them (mine / theirs / newer), each decision recorded in the history."""
         from .store import parse_export
 
-        marks = parse_export(text, where)
+        return self._merge(parse_export(text, where), prefer)
+
+    def import_marks_file(self, path: str | Path, prefer: str | None = None) -> ImportResult:
+        """``import_marks`` from a file; a file that cannot be read as an export is a SourceError."""
+        from .store import read_export
+
+        return self._merge(read_export(path), prefer)
+
+    def _merge(self, marks: list[Mark], prefer: str | None) -> ImportResult:
+        if prefer is not None and prefer not in PREFER_VALUES:
+            raise UsageError(f"--prefer 的值无效：{prefer!r}（可选：{'、'.join(PREFER_VALUES)}）")
         check_imported_marks(self.plan, self.directory, marks)
         with self._store(write=True) as store:
-            added, same, conflicts = store.import_marks(marks)
+            result = store.merge_marks(marks, prefer)
             location = store.location
+
+        def pairs(items: list[tuple[Mark, Mark]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+            return [(mark_record(a), mark_record(b)) for a, b in items]
+
         return ImportResult(
-            [mark_record(m) for m in added],
-            [mark_record(m) for m in same],
-            [(mark_record(a), mark_record(b)) for a, b in conflicts],
+            [mark_record(m) for m in result.added],
+            [mark_record(m) for m in result.same],
+            pairs(result.conflicts),
             location,
+            pairs(result.kept),
+            pairs(result.replaced),
         )
 
     # -- ledgers ---------------------------------------------------------------------------
@@ -354,11 +683,12 @@ class Workspace:
         self,
         kind: str,
         as_of: DateLike = None,
-        unit: UnitLike = None,
+        unit: UnitsLike = None,
         window: int | str = 7,
         tick: Callable[[int], None] | None = None,
+        all_units: bool = False,
     ) -> tuple[int, bytes | Iterator[bytes]]:
-        """(rows, the file's bytes) of a ledger: xlsx, ics, html or md."""
+        """(rows, the file's bytes) of a ledger: xlsx, ics, html, md or docx."""
         from .ledgers import FORMATS, build_ledger
 
         if kind not in FORMATS:
@@ -366,17 +696,28 @@ class Workspace:
         day = self.date(as_of, self.today)
         assert day is not None
         days = window if isinstance(window, int) else parse_duration(window)
-        who = self.unit(unit)
-        ledger = build_ledger(
-            self.plan, self.directory, self.marks(), day, days, who.name if who else None, tick
-        )
+        scope = self.scope(unit, all_units)
+        ledger = build_ledger(self.plan, self.directory, self.marks(day), day, days, scope.names, tick)
         return len(ledger.rows), FORMATS[kind](ledger)
+
+
+def _scope_units(directory: Directory, scope: Scope) -> set[str] | None:
+    """The unit names a scope covers (a closed group's members too); None: every unit."""
+    if not scope.whos:
+        return None
+    out: set[str] = set()
+    for who in scope.whos:
+        out.add(who.name)
+        if isinstance(who, Group) and who.definite:
+            out |= set(who.members)
+    return out
 
 
 def open_workspace(
     plan: str | Path | Plan | None = None, state: str | Path | None = None, unit: str | None = None
 ) -> Workspace:
-    """The plan (a path, ``GONGKAI_PLAN``, else the built-in one) with the state (a path,
+    """The plan (a path, an installed plan's name or year; else ``GONGKAI_PLAN``, else the newest
+    installed plan, else the built-in one) with the state (a path,
     ``GONGKAI_STATE``, else the user data directory)."""
     from .plan import load_plan, plan_path
 

@@ -131,6 +131,33 @@ def test_compat_hooks_still_exist_in_this_typer() -> None:
     assert {"text", "style", "markup_mode"} <= set(params)
 
 
+def test_compat_completion_hooks_still_exist_in_this_typer() -> None:
+    """compat.py reaches Typer's completion code (shell completion without add_completion=True)."""
+    from typer import _completion_classes, _completion_shared
+
+    assert callable(_completion_classes.completion_init)
+    assert callable(_completion_shared._get_shell_name)
+    assert {"prog_name", "complete_var", "shell"} <= set(
+        inspect.signature(_completion_shared.get_completion_script).parameters
+    )
+    assert {"prog_name", "complete_var", "shell"} <= set(
+        inspect.signature(_completion_shared.install).parameters
+    )
+    from gongkai_cli.compat import completion_script
+
+    for shell in ("bash", "zsh", "fish", "powershell"):
+        assert "_GONGKAI_COMPLETE" in completion_script(shell, "gongkai", "_GONGKAI_COMPLETE")
+    zsh = completion_script("zsh", "gongkai", "_GONGKAI_COMPLETE").splitlines()
+    # the first-Tab fix found the line it replaces: autoloaded, the function runs at once
+    assert zsh[-5:] == [
+        "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then",
+        '  _gongkai_completion "$@"',
+        "else",
+        "  compdef _gongkai_completion gongkai",
+        "fi",
+    ]
+
+
 @pytest.mark.parametrize("columns", ["60", "100"])
 def test_help_texts_are_folded_not_cut(run, columns: str) -> None:  # type: ignore[no-untyped-def]
     r = run("tasks", "--help", env={"COLUMNS": columns})
@@ -138,9 +165,11 @@ def test_help_texts_are_folded_not_cut(run, columns: str) -> None:  # type: igno
     assert "…" not in r.stdout
     flat = "".join(line.strip("│ ") for line in r.stdout.splitlines()).replace(" ", "")
     for text in (
-        "完成情况：open（未开始）、partial（部分完成）、done（已完成）、overdue（逾期）；"
-        "与--unit同用时指该单位自己的部分",
-        "计划文件（YAML）。默认读取环境变量GONGKAI_PLAN，再默认为内置的2023年任城区分解表",
+        "完成情况：open（未开始）、partial（部分完成）、done（已完成）、overdue（逾期未完成）、"
+        "on_time（按时完成）、done_late（逾期完成）、not_due（未到期）、ongoing（持续推进），"
+        "中英文均可；与--unit同用时指该单位自己的部分",
+        "计划：计划文件（YAML），或已安装计划的名称、年份（gongkaiplans列出）。默认读取环境变量"
+        "GONGKAI_PLAN，再默认为最新安装的计划，再默认为内置的2023年任城区分解表",
     ):
         assert text in flat
     for line in r.stdout.splitlines():  # the Chinese rule: no line of a panel starts with closing punctuation

@@ -23,7 +23,7 @@ TODAY = dt.date(2023, 11, 27)
         ("2022年9月底前", dt.date(2022, 9, 30)),
         ("8月前", dt.date(2023, 7, 31)),  # before August: by July 31 (DOMAIN.md)
         ("1月前", dt.date(2022, 12, 31)),
-        ("三季度前", dt.date(2023, 6, 30)),  # before the third quarter starts
+        ("三季度前", dt.date(2023, 9, 30)),  # the end of the third quarter, as issue 13 reads it
         ("三季度末前", dt.date(2023, 9, 30)),
         ("全年", dt.date(2023, 12, 31)),
         ("上半年", dt.date(2023, 6, 30)),

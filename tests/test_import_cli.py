@@ -148,7 +148,7 @@ def test_a_renamed_file_is_read_by_its_content(tmp_path: Path) -> None:
     r = gk("import", str(renamed), "--year", "2024", "-o", str(tmp_path / "p.yaml"))
     assert r.returncode == 1, r.stderr  # 三季度前 is a judgement call
     first = load_plan(tmp_path / "p.yaml").tasks[0]
-    assert first.requirement == "围绕年度重点政策开展图文、视频等多元化解读。"
+    assert first.requirement == layout.rows[1][2]  # the first data row's 工作要求
 
 
 # -- the 2023 table in every format --------------------------------------------------------------
@@ -229,3 +229,39 @@ def test_gbk_csv_from_excel_on_chinese_windows(tmp_path: Path) -> None:
     r = gk("import", str(source), "--year", "2024", "-o", str(tmp_path / "p.yaml"))
     assert r.returncode == 1, r.stderr  # no title, 文号 or issuer in a bare sheet
     assert load_plan(tmp_path / "p.yaml").tasks[0].units == ("区财政局",)
+
+
+def test_the_facade_imports_as_the_command_does(fixtures: dict[str, Path], tmp_path: Path) -> None:
+    import gongkai_cli as api
+
+    done = api.import_table(fixtures["plan2023.docx"], units_from=BUILT_IN_PLAN)
+    assert done.plan.meta.doc_number == "济任政办字〔2023〕24号" and done.plan.meta.year == 2023
+    assert _rows(done.plan) == _rows(load_plan(BUILT_IN_PLAN))
+    out = tmp_path / "cli.yaml"
+    cli = gk("import", str(fixtures["plan2023.docx"]), "--units-from", str(BUILT_IN_PLAN), "-o", str(out))
+    assert cli.returncode == 0, cli.stderr
+    assert out.read_text(encoding="utf-8") == done.yaml
+    with pytest.raises(api.NothingToImport):
+        api.import_table(fixtures["header_only.csv"], year=2024)
+
+
+def test_a_new_year_in_three_commands_import_review_install(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The README's "新的一年" flow: import with last year's directory and --install; review with
+    validate and units; afterwards every command uses the newest installed plan by default."""
+    monkeypatch.setenv("GONGKAI_PLANS", str(tmp_path / "plans"))
+    monkeypatch.delenv("GONGKAI_PLAN", raising=False)
+    source = tables.write_docx(tables.plan_2023(), tmp_path / "2024年分解表.docx")
+    r = gk("import", str(source), "--year", "2024", "--doc-number", "济任政办字〔2024〕9号",
+           "--units-from", "内置", "-o", str(tmp_path / "2024.yaml"), "--install", cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "已安装计划“2024-济任政办字9号”" in r.stderr
+    assert gk("validate", str(tmp_path / "2024.yaml")).returncode == 0
+    plans = json.loads(gk("plans", "-f", "json").stdout)
+    current = [p for p in plans if p["current"]]
+    assert [(p["name"], p["year"], p["rows"]) for p in current] == [("2024-济任政办字9号", 2024, 59)]
+    rows = json.loads(gk("tasks", "--unit", "区教体局", "-f", "json").stdout)
+    assert len(rows) == 30 and {r["deadline"][:4] for r in rows} == {"2024"}
+    # --name/--replace without --install is a usage error; installing the same name twice is refused.
+    assert gk("import", str(source), "--year", "2024", "--name", "x").returncode == 2
+    again = gk("import", str(source), "--year", "2024", "--doc-number", "济任政办字〔2024〕9号", "--install")
+    assert again.returncode == 2 and "--replace" in again.stderr and again.stdout == ""

@@ -339,7 +339,7 @@ def test_deadlines_read_against_the_year_with_judgement_calls_listed() -> None:
     plan = validate_plan(mapping)
     assert [(t.deadline.text, t.deadline.date) for t in plan.tasks] == [
         ("2023年8月前", dt.date(2023, 7, 31)),
-        ("三季度前", dt.date(2024, 6, 30)),
+        ("三季度前", dt.date(2024, 9, 30)),
         ("6月底前完成初稿，11月底前印发", dt.date(2024, 11, 30)),
         ("尽快", dt.date(2024, 12, 31)),
         ("6月底前启动\n12月底前完成", dt.date(2024, 12, 31)),
@@ -409,6 +409,10 @@ def test_imported_plan_round_trips_through_the_writer(tmp_path: Any) -> None:
         ("区 财 政 局、区审计局", ["区财政局", "区审计局"], [], []),  # a name spaced out to fill the cell
         ("规划信息处 (爱卫办)", ["规划信息处(爱卫办)"], [], []),
         ("区财政局 区审计局", ["区财政局", "区审计局"], [], []),
+        ("区财政局（牵头）、区审计局（配合）", ["区财政局", "区审计局"], ["区财政局"], []),
+        ("1.区财政局\n2.区审计局", ["区财政局", "区审计局"], [], []),
+        ("1、区财政局；2、区审计局", ["区财政局", "区审计局"], [], []),
+        ("①区财政局②区审计局", ["区财政局", "区审计局"], [], []),
     ],
 )
 def test_split_units(cell: str, names: list[str], lead: list[str], open_ended: list[str]) -> None:
@@ -583,3 +587,25 @@ def test_text_in_the_units_column_that_is_no_unit_is_listed() -> None:
         )
     )
     assert "3:责任单位中有看似不是单位名称的文字" in review_texts(report)
+
+
+@given(st.integers(2000, 2100), st.integers(1, 12))
+def test_a_month_alone_is_its_last_day(year: int, month: int) -> None:
+    expected = dt.date(year, month, calendar.monthrange(year, month)[1])
+    assert resolve_deadline(f"{month}月", year) == expected
+    assert resolve_deadline(f"{year}年{month}月", 1999) == expected
+
+
+def test_a_header_merged_across_two_heading_columns() -> None:
+    mapping, report = imported(
+        grid(
+            ["工作任务", "<", "具体要求", "责任单位", "<", "完成时限"],
+            ["一、经济", "(一)财政", "公开预算。", "区财政局", "区审计局", "7月底前"],
+            ["^", "(二)统计", "公开公报。", "区统计局", "", "3月底前"],
+        )
+    )
+    assert [(c["column"], c["role"]) for c in report.columns] == [
+        (1, "task"), (2, "task"), (3, "requirement"), (4, "units"), (5, "units"), (6, "deadline"),
+    ]  # fmt: skip
+    assert mapping["parts"] == [{"number": 1, "title": "经济"}]
+    assert rows(mapping, "section", "units") == [(1, ["区财政局", "区审计局"]), (2, ["区统计局"])]

@@ -314,5 +314,7 @@ print(" ".join(m for m in sys.modules if m.split(".")[0] in ("gongkai_cli", "typ
     r = run_python(code)
     assert r.returncode == 0, r.stderr
     plan = {f"gongkai_cli.plan.{m}" for m in ("read", "validate", "write", "cache")} | {"gongkai_cli.plan"}
-    below = {f"gongkai_cli.{m}" for m in ("model", "dates", "text", "errors", "units")} | {"gongkai_cli"}
+    below = {f"gongkai_cli.{m}" for m in ("model", "dates", "text", "errors", "inputs", "units")} | {
+        "gongkai_cli"
+    }
     assert set(r.stdout.split()) <= plan | below, r.stdout

@@ -42,6 +42,7 @@ def test_overdue_on_the_first_of_december_is_exactly_the_november_pairs(run, pla
             "deadline": "2023-11-30",
             "deadline_text": "11月底前",
             "days_overdue": 1,
+            "placeholder": False,
         }
         for i, u in pairs
     ]
@@ -107,7 +108,7 @@ def test_overdue_csv_is_whole(run) -> None:  # type: ignore[no-untyped-def]
 def test_status_by_part_as_json(run, plan, directory) -> None:  # type: ignore[no-untyped-def]
     from gongkai_cli.queries import responsible_units
 
-    run("done", "7")
+    run("done", "7", "--date", "2023-11-20")  # counted on 2023-12-01: done by then
     got = run.json("status", "--by", "part", "--as-of", "2023-12-01")
     parts_in = {
         p: sum(len(responsible_units(directory, t)) for t in plan.tasks if t.part == p) for p in PARTS
@@ -127,6 +128,9 @@ def test_status_by_part_as_json(run, plan, directory) -> None:  # type: ignore[n
         "parts": parts_in[1],
         "progress": round(1 / parts_in[1], 4),
         "light": "red",
+        "done_on_time": 1,
+        "done_late": 0,
+        "placeholder": False,
     }
     assert [g["light"] for g in got[1:]] == ["green"] * 3
     assert [g["key"] for g in got[1:]] == ["2", "3", "4"]

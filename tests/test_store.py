@@ -23,10 +23,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gongkai_cli.errors import BusyError, StateError, UsageError
+from gongkai_cli.errors import BusyError, SourceError, StateError
 from gongkai_cli.model import Mark
 from gongkai_cli.queries import responsible_units
 from gongkai_cli.store import (
+    MarkChange,
     Store,
     default_state_path,
     export_document,
@@ -150,7 +151,10 @@ def imported_modules(path: Path) -> set[str]:
 def test_store_package_stands_on_model_and_errors_only() -> None:
     """Nothing in store/ imports the CLI, plan, output, Typer or Rich; only store/sqlite.py imports
     sqlite3."""
-    allowed = ("gongkai_cli.errors", "gongkai_cli.model", "gongkai_cli.store")
+    allowed = (
+        "gongkai_cli.errors", "gongkai_cli.inputs", "gongkai_cli.model", "gongkai_cli.store",
+        "gongkai_cli.dirs",
+    )  # fmt: skip
     for path in sorted((ROOT / "gongkai_cli" / "store").glob("*.py")):
         ours = {m for m in imported_modules(path) if m.split(".")[0] == "gongkai_cli"}
         assert all(m.startswith(allowed) for m in ours), (path.name, ours)
@@ -170,6 +174,7 @@ def test_reading_never_creates_the_store(run, backend: SqliteBackend, make_store
     assert run("tasks", "--status", "done", "-f", "json").stdout == "[]\n"
     assert run("log").exit_code == 0
     assert run("marks", "export").exit_code == 0
+    assert run.json("show", "18")["claims"] == []
     store = make_store(write=False)
     assert store.plan_marks(IDENTITY) == {}
     assert store.marked_pairs(IDENTITY) == frozenset()
@@ -301,6 +306,96 @@ def test_import_merges_and_reports_conflicts_without_overwriting(make_store: Mak
     ]
 
 
+def a_change(task_id: int, unit: str, **fields: object) -> MarkChange:
+    base: dict[str, object] = {
+        "by": "李四",
+        "at": "2023-12-01T00:00:00+00:00",
+        "new_on": dt.date(2023, 11, 30),
+    }
+    return MarkChange(IDENTITY, task_id, unit, **{**base, **fields})  # type: ignore[arg-type]
+
+
+def test_apply_changes_marks_amends_and_leaves_alone(make_store: MakeStore) -> None:
+    store = make_store()
+    ours = a_mark(7, "区教体局", note="A")
+    store.add_marks([ours])
+    outcomes = store.apply_changes(
+        [
+            a_change(7, "区教体局", note="B"),  # a new note replaces the old one
+            a_change(8, "区教体局"),  # not marked: a new mark dated new_on
+            a_change(18, "区教体局", note="认领", claimed_under="区政府有关部门单位"),
+        ]
+    )
+    assert [o.action for o in outcomes] == ["amend", "done", "done"]
+    amended = ours._replace(note="B", changed_at="2023-12-01T00:00:00+00:00", changed_by="李四")
+    assert (outcomes[0].before, outcomes[0].after) == (ours, amended)
+    marks = store.plan_marks(IDENTITY)
+    assert (
+        marks[(7, "区教体局")] == amended and marks[(7, "区教体局")].version_at == "2023-12-01T00:00:00+00:00"
+    )
+    assert marks[(8, "区教体局")].done_on == dt.date(2023, 11, 30)
+    assert marks[(18, "区教体局")].claimed_under == "区政府有关部门单位"
+    events = store.events(IDENTITY)
+    assert [(e.action, e.task_id, e.old_note, e.note, e.by, e.claimed_under) for e in events] == [
+        ("done", 7, None, "A", "张三", None),
+        ("amend", 7, "A", "B", "李四", None),
+        ("done", 8, None, None, "李四", None),
+        ("done", 18, None, "认领", "李四", "区政府有关部门单位"),
+    ]
+
+    again = store.apply_changes([a_change(7, "区教体局", note="B"), a_change(7, "区教体局", new_on=None)])
+    assert [o.action for o in again] == ["same", "same"]
+    appended = store.apply_changes([a_change(7, "区教体局", note="C", append=True, new_on=None)])
+    assert appended[0].after is not None and appended[0].after.note == "B；C"
+    dated = store.apply_changes([a_change(7, "区教体局", done_on=dt.date(2023, 11, 21))])
+    assert dated[0].after is not None and (dated[0].after.done_on, dated[0].after.note) == (
+        dt.date(2023, 11, 21), "B；C",
+    )  # fmt: skip
+    assert len(store.events(IDENTITY)) == 6
+
+
+def test_apply_changes_with_a_pair_missing_writes_nothing(make_store: MakeStore) -> None:
+    store = make_store()
+    store.add_marks([a_mark(7, "区教体局", note="A")])
+    outcomes = store.apply_changes(
+        [a_change(7, "区教体局", note="B", append=True, new_on=None), a_change(8, "区教体局", new_on=None)]
+    )
+    assert [o.action for o in outcomes] == ["amend", "missing"]
+    assert store.plan_marks(IDENTITY)[(7, "区教体局")].note == "A"
+    assert [e.action for e in store.events(IDENTITY)] == ["done"]
+
+
+def test_merge_marks_decides_conflicts_and_records_each_decision(make_store: MakeStore) -> None:
+    store = make_store()
+    ours = a_mark(7, "区教体局", note="A")._replace(marked_at="2023-11-20T00:00:00+00:00")
+    store.add_marks([ours])
+    older = ours._replace(note="B", by="李四", marked_at="2023-11-01T00:00:00+00:00")
+    undecided = store.merge_marks([older], None)
+    assert (undecided.conflicts, undecided.kept, undecided.replaced) == ([(ours, older)], [], [])
+    assert len(store.events(IDENTITY)) == 1  # nothing decided, nothing recorded
+
+    for _ in range(2):  # recorded once, however often the same file is imported
+        kept = store.merge_marks([older], "newer")  # ours is newer
+        assert (kept.conflicts, kept.kept, kept.replaced) == ([], [(ours, older)], [])
+    keep = store.events(IDENTITY)[-1]
+    assert (keep.action, keep.note, keep.by, keep.old_note, keep.choice, keep.source) == (
+        "keep", "B", "李四", "A", "newer", "import",
+    )  # fmt: skip
+    assert len(store.events(IDENTITY)) == 2
+
+    taken = store.merge_marks([older], "theirs")
+    assert taken.replaced == [(ours, older)]
+    assert store.plan_marks(IDENTITY)[(7, "区教体局")] == older
+    amend = store.events(IDENTITY)[-1]
+    assert (amend.action, amend.note, amend.old_note, amend.choice) == ("amend", "B", "A", "theirs")
+    assert store.merge_marks([older], "mine").same == [older]  # theirs now, so the same
+
+    newer = older._replace(note="C", changed_at="2024-01-01T00:00:00+00:00", changed_by="王五")
+    assert store.merge_marks([newer], "mine").kept == [(older, newer)]
+    assert store.merge_marks([newer], "newer").replaced == [(older, newer)]
+    assert store.plan_marks(IDENTITY)[(7, "区教体局")].note == "C"
+
+
 def test_stores_on_one_target_see_each_others_commits(make_store: MakeStore) -> None:
     writer = make_store()
     writer.add_marks([a_mark(7, "区教体局")])
@@ -342,8 +437,9 @@ def test_mark_undo_and_history(run, backend: SqliteBackend) -> None:  # type: ig
 
 def test_marking_again_is_not_an_error(run, backend: SqliteBackend) -> None:  # type: ignore[no-untyped-def]
     run("done", "7", "--date", "2023-11-20")
-    r = run("done", "7", "--date", "2023-11-25")
-    assert r.exit_code == 0 and "已于 2023-11-20 标记完成" in r.stderr
+    for again in (("done", "7", "--date", "2023-11-20"), ("done", "7")):
+        r = run(*again)
+        assert r.exit_code == 0 and "已于 2023-11-20 标记完成" in r.stderr
     assert len(actions_in(backend)) == 1
 
 
@@ -365,7 +461,7 @@ def test_several_ids_are_one_transaction(run, backend: SqliteBackend) -> None:  
         (("done", "7", "--unit", "区卫健局"), "区卫健局 不是任务 7 的责任单位"),
         (("done", "30", "--unit", "区政府各部门单位"), "是统称"),
         (("done", "18", "--unit", "区统计局"), "未知单位"),
-        (("done", "18", "--unit", "区教体局"), "可能相关"),
+        (("done", "18", "--unit", "国网任城供电公司"), "国网任城供电公司 不是任务 18 的责任单位"),
         (("done", "99"), "99"),
         (("done", "7", "--unit", "区教体局", "--all-units"), "只能选一个"),
         (("done", "7", "--date", "2099-01-01"), "晚于今天"),
@@ -429,9 +525,12 @@ def test_status_filters_and_progress(run, backend: SqliteBackend) -> None:  # ty
 
 
 def test_overdue_status_uses_the_as_of_day(run, backend: SqliteBackend) -> None:  # type: ignore[no-untyped-def]
-    run("done", "7")
+    run("done", "7", "--date", "2023-11-20")
     november = [r["id"] for r in run.json("tasks", "--status", "overdue", "--as-of", "2023-12-01")]
     assert november == [6, 8, 9, 10, 11, 12]  # the 11月底前 rows (6-12) less row 7, which is done
+    run("done", "6", "--date", "2023-12-05")  # done after the day asked: still overdue that day
+    november = [r["id"] for r in run.json("tasks", "--status", "overdue", "--as-of", "2023-12-01")]
+    assert november == [6, 8, 9, 10, 11, 12]
     assert run.json("tasks", "--status", "overdue", "--as-of", "2023-11-30") == []
 
 
@@ -627,34 +726,46 @@ def test_import_reports_conflicts_without_overwriting(run, backend: SqliteBacken
 
 
 @pytest.mark.parametrize(
-    ("content", "words"),
-    [
-        ("not json", "JSON"),
-        ('{"marks": []}', "format"),
-        ('{"format": "gongkai-marks", "version": 9, "marks": []}', "版本"),
-        ('{"format": "gongkai-marks", "version": 1, "marks": [{"plan": 1}]}', "第 1 条"),
+    ("content", "words", "code"),
+    [  # 7: the file is not an export; 2: an export, but of another plan or units
+        ("not json", "JSON", 7),
+        ('{"marks": []}', "format", 7),
+        ('{"format": "gongkai-marks", "version": 9, "marks": []}', "版本", 7),
+        ('{"format": "gongkai-marks", "version": 1, "marks": [{"plan": 1}]}', "第 1 条", 7),
         (
             '{"format": "gongkai-marks", "version": 1, "marks": [{"plan": "' + IDENTITY + '", "task_id": 7,'
             ' "unit": "区教体局", "done_on": "20231120", "note": null, "by": "x", "marked_at": "x"}]}',
             "YYYY-MM-DD",
+            7,
         ),
         (
             '{"format": "gongkai-marks", "version": 1, "marks": [{"plan": "别的计划#2020", "task_id": 1,'
             ' "unit": "区教体局", "done_on": "2023-01-01", "note": null, "by": "x", "marked_at": "x"}]}',
             "别的计划",
+            2,
         ),
         (
             '{"format": "gongkai-marks", "version": 1, "marks": [{"plan": "' + IDENTITY + '", "task_id": 7,'
             ' "unit": "区卫健局", "done_on": "2023-01-01", "note": null, "by": "x", "marked_at": "x"}]}',
             "不是任务 7 的责任单位",
+            2,
+        ),
+        (
+            '{"format": "gongkai-marks", "version": 1, "marks": [{"plan": "' + IDENTITY + '", "task_id": 18,'
+            ' "unit": "国网任城供电公司", "done_on": "2023-01-01", "note": null, "by": "x", "marked_at": "x",'
+            ' "claimed_under": "区政府有关部门单位"}]}',
+            "不能以“区政府有关部门单位”认领任务 18",
+            2,
         ),
     ],
 )
-def test_bad_import_files(run, backend: SqliteBackend, tmp_path: Path, content: str, words: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_import_files(
+    run, backend: SqliteBackend, tmp_path: Path, content: str, words: str, code: int
+) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "in.json"
     path.write_text(content, "utf-8")
     r = run("marks", "import", str(path))
-    assert r.exit_code == 2 and words in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert r.exit_code == code and words in r.stderr and r.stderr.count("\n") == 1, r.stderr
     assert not backend.created()
 
 
@@ -662,7 +773,7 @@ def test_parse_export_refuses_a_date_that_is_not_yyyy_mm_dd() -> None:
     record = {"plan": IDENTITY, "task_id": 7, "unit": "区教体局", "note": None, "by": "x", "marked_at": "x"}
     for text in ("20231120", "2023-W47-1", "2023-11-31", "２０２３-11-20"):
         doc = {"format": "gongkai-marks", "version": 1, "marks": [{**record, "done_on": text}]}
-        with pytest.raises(UsageError, match="YYYY-MM-DD"):
+        with pytest.raises(SourceError, match="YYYY-MM-DD"):
             parse_export(json.dumps(doc), "in.json")
 
 

@@ -95,7 +95,7 @@ def test_empty_file_is_initialised_on_first_write(run, state: Path) -> None:  # 
     assert state.read_bytes() == b""  # reading left it alone
     assert run("done", "7").exit_code == 0
     assert sql(state, "PRAGMA application_id") == [(APPLICATION_ID,)]
-    assert sql(state, "PRAGMA user_version") == [(1,)]
+    assert sql(state, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
 
 
 # -- files that are not ours, or not well ---------------------------------------------------------

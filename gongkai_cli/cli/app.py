@@ -7,6 +7,8 @@ through Typer's documented ``get_command`` (compat.click_command).
 No ``from __future__ import annotations`` in the command modules: Typer reads the annotations.
 """
 
+import contextlib
+import errno
 import importlib
 import os
 import re
@@ -17,16 +19,19 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from .. import __version__
-from ..errors import EXIT_INTERRUPTED, EXIT_USAGE, GongkaiError
+from ..errors import EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_UNEXPECTED, EXIT_USAGE, GongkaiError
 
 # name -> (module, attribute, summary): the order is the order of `gongkai --help`, which shows
 # the summaries without importing every command's module (a test keeps them equal to the first
 # line of each command's own help).
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "tasks": ("tasks", "app", "列出分解表中的任务，可按单位、工作任务、部分、截止日期和关键词筛选。"),
-    "show": ("tasks", "app", "显示一项任务的全部内容，以及其中的统称各包括哪些单位。"),
+    "show": (
+        "tasks", "app", "显示一项任务的全部内容、其中的统称各包括哪些单位、各单位的完成情况和最近的历史记录。"
+    ),
     "done": ("marks", "app", "标记任务完成：按责任单位记录，几个编号一起标记时要么全部成功，要么都不改。"),
     "undo": ("marks", "app", "撤销完成标记。历史记录会同时保留标记和撤销两条。"),
+    "note": ("marks", "app", "补充佐证材料：追加到已标记完成的记录上，原有的保留，历史中保留每一版。"),
     "log": ("marks", "app", "完成情况的历史：每一次标记和撤销，何时、何人、哪个单位、佐证材料。只增不删。"),
     "status": (
         "reports", "app",
@@ -36,10 +41,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "reports", "app", "逾期未完成的任务：每个（任务，责任单位）一行，统称展开到成员单位，附逾期天数。"
     ),
     "due": ("reports", "app", "即将到期、尚未完成的任务：截止日期在若干天之内，每个（任务，责任单位）一行。"),
-    "export": ("ledgers", "app", "导出台账（xlsx）、截止日期日历（ics）、进度页面（html）或 Markdown 报告。"),
+    "export": (
+        "ledgers", "app",
+        "导出台账（xlsx）、截止日期日历（ics）、进度页面（html）、Markdown 报告或 Word 分解表（docx）。",
+    ),
     "units": ("tasks", "app", "列出单位名录：每个单位的类别、别名、所属统称，以及各统称的成员。"),
     "validate": ("plans", "app", "检查计划文件，列出全部问题及其位置（文件:行）。没有问题时退出码为 0。"),
     "schema": ("plans", "app", "输出计划文件格式的说明（Markdown）。"),
+    "plans": (
+        "plans", "plans_app", "列出内置计划和已安装的计划；安装、删除计划。--plan 可以写计划的名称或年份。"
+    ),
     "import": (
         "imports", "app",
         "把政府网站发布的分解表（Word、Excel、网页、CSV 或文本）转换为计划文件，并报告需要复核之处。",
@@ -118,7 +129,7 @@ class GongkaiCommand(ChineseHelp, TyperCommand):
 
 
 class GongkaiGroup(ChineseHelp, TyperGroup):
-    """A group of commands (``marks``, ``state``)."""
+    """A group of commands (``marks``, ``state``, ``plans``)."""
 
     command_class = GongkaiCommand
 
@@ -158,7 +169,18 @@ class RootGroup(GongkaiGroup):
             built.rich_help_panel = PANEL_COMMANDS
         return built
 
+    def shell_complete(self, ctx: Any, incomplete: str) -> Any:
+        self.listing = True  # command names and summaries, without importing every command
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self.listing = False
+
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
+        if os.environ.get(COMPLETE_VAR):  # a shell asking for completions (the scripts set it)
+            from ..compat import enable_completion
+
+            enable_completion()
         ce = _exceptions()
         extra["standalone_mode"] = False
         try:
@@ -173,31 +195,93 @@ class RootGroup(GongkaiGroup):
             say_error(str(exc))
             sys.exit(exc.exit_code)
         except (typer.Abort, KeyboardInterrupt):
-            say_error("已中断")
-            sys.exit(EXIT_INTERRUPTED)
+            interrupted()
         except BrokenPipeError:
             _reader_gone()
+        except OSError as exc:
+            if exc.errno not in OUTPUT_ERRNOS:
+                unexpected(exc)
+            # Only our own output reaches here: every file we write translates its own errors.
+            _discard_stdout()
+            say_error(f"无法写出输出：{exc.strerror or exc}")
+            sys.exit(EXIT_OUTPUT)
+        except Exception as exc:
+            unexpected(exc)
         sys.exit(rv if isinstance(rv, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
-        # A closed pipe is caught here: the framework turns it into exit 1 on its way out.
+        # A closed pipe and Ctrl-C are caught here: the framework would turn them into exit 1 and
+        # a silent exit 130 on their way out.
         try:
             rv = super().invoke(ctx)
             sys.stdout.flush()  # now, not at interpreter exit where a closed pipe prints a warning
             return rv
         except BrokenPipeError:
             _reader_gone()
+        except KeyboardInterrupt:
+            interrupted()
 
 
 def _reader_gone() -> NoReturn:
     """The reader went away (`gongkai overdue -f json | head`): stop quietly, exit 0."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    _discard_stdout()
     sys.exit(0)
+
+
+def _discard_stdout() -> None:
+    """Point fd 1 at /dev/null, so that what is still buffered cannot fail again at exit."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+# What a full disk, a quota or a broken device says when stdout is written to.
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+DEBUG_ENV = "GONGKAI_DEBUG"
+
+
+def interrupted() -> NoReturn:
+    """Ctrl-C (SIGINT): one line and exit 130, wherever it came."""
+    _discard_stdout()
+    say_error("已中断")
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def unexpected(exc: BaseException) -> NoReturn:
+    """The last resort: a fault nobody foresaw becomes one line and exit 70; GONGKAI_DEBUG=1 also
+    prints the traceback, for a bug report."""
+    debug = os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    if debug:
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+    hint = "详细信息见上，报告问题时请附上" if debug else f"设置环境变量 {DEBUG_ENV}=1 再运行可看到详细信息"
+    say_error(f"意外的内部错误（{type(exc).__name__}{'：' + detail if detail else ''}）。{hint}")
+    sys.exit(EXIT_UNEXPECTED)
 
 
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"gongkai {__version__}\n")
+        raise typer.Exit()
+
+
+COMPLETE_VAR = "_GONGKAI_COMPLETE"
+
+
+def _install_completion(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from .completion import install
+
+        install()
+        raise typer.Exit()
+
+
+def _show_completion(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from .completion import show
+
+        show()
         raise typer.Exit()
 
 
@@ -217,6 +301,24 @@ def main(
     version: bool = typer.Option(
         False, "--version", help="显示版本并退出", callback=_version, is_eager=True, rich_help_panel="选项"
     ),
+    install_completion: bool = typer.Option(
+        False,
+        "--install-completion",
+        help="为当前的 shell（bash、zsh、fish、PowerShell）安装命令补全：Tab 补全命令、选项、单位、任务编号",
+        callback=_install_completion,
+        is_eager=True,
+        expose_value=False,
+        rich_help_panel="选项",
+    ),
+    show_completion: bool = typer.Option(
+        False,
+        "--show-completion",
+        help="输出当前 shell 的补全脚本，可复制或自行安装",
+        callback=_show_completion,
+        is_eager=True,
+        expose_value=False,
+        rich_help_panel="选项",
+    ),
 ) -> None:
     """政务公开重点工作任务分解表的命令行清单工具。
 
@@ -226,6 +328,22 @@ def main(
 
 def entry() -> None:
     """Run the command line (the console script goes through launch.py first)."""
-    from ..compat import click_command
+    utf8_stdio()
+    try:
+        from ..compat import click_command
 
-    click_command(app).main(prog_name="gongkai")
+        click_command(app).main(prog_name="gongkai")
+    except KeyboardInterrupt:
+        interrupted()
+    except Exception as exc:
+        unexpected(exc)
+
+
+def utf8_stdio() -> None:
+    """gongkai writes UTF-8 whatever the locale says (LANG=C, PYTHONIOENCODING=latin-1): its text is
+    Chinese, which such an encoding cannot carry, and its JSON and CSV are UTF-8 by contract."""
+    for stream, errors in ((sys.stdout, "surrogateescape"), (sys.stderr, "backslashreplace")):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(OSError, ValueError):
+                stream.reconfigure(encoding="utf-8", errors=errors)

@@ -8,17 +8,20 @@ from ..errors import EXIT_FOUND
 from ..output import View, render
 from .app import GongkaiCommand
 from .options import (
+    AllOpt,
     AsOfOpt,
     ColorOpt,
     FormatOpt,
     PlanOpt,
+    ScopeOpt,
     SectionOpt,
     StateOpt,
-    UnitOpt,
     WindowOpt,
     choice,
     opt,
+    report_notes,
     say,
+    scope_words,
     workspace,
 )
 
@@ -33,12 +36,16 @@ def status(
         str,
         opt(
             "--by",
-            help="按什么汇总：unit（单位，默认）、section（工作任务）、part（部分）",
+            help="按什么汇总：unit（单位，默认）、section（工作任务）、part（部分）；"
+            "也可写 单位、工作任务、部分",
             metavar="WHAT",
-            callback=choice("--by", ("unit", "section", "part")),
+            callback=choice(
+                "--by", ("unit", "section", "part"), {"单位": "unit", "工作任务": "section", "部分": "part"}
+            ),
         ),
     ] = "unit",
-    unit: UnitOpt = None,
+    unit: ScopeOpt = None,
+    all_units: AllOpt = False,
     as_of: AsOfOpt = None,
     window: WindowOpt = "7d",
     fmt: FormatOpt = "table",
@@ -48,27 +55,35 @@ def status(
 ) -> None:
     """完成情况汇总：各单位（或工作任务、部分）的完成、逾期、进度条和红黄绿灯，最差的在上。
 
+    按时完成与逾期完成分列；开放式表述（如“区政府有关部门单位”）不是单位，另列为“待认领”。
+
     示例：gongkai status --by section --as-of 2023-12-01
     """
     ws = workspace(plan_file, state_file)
-    records = ws.status(by, as_of, unit, window)
+    scope = ws.scope(unit, all_units)
+    day = ws.date(as_of, ws.today)
+    records = ws.status(by, day, scope, window)
     if fmt == "table" and not records:
         say("没有可以汇总的任务。")
-        return
-    day = ws.date(as_of, ws.today)
-    caption = f"截至 {day.isoformat()}；红灯：有逾期；黄灯：{_days(window)} 天内到期；绿灯：正常"
-    render(View("status", records, caption=caption, by=by), fmt, color)
+    else:
+        lights = f"红灯：有逾期；黄灯：{_days(window, day)} 天内到期；绿灯：正常"
+        caption = f"截至 {day.isoformat()}；{lights}；{ws.plan_label}"
+        if scope.names:
+            caption = f"单位：{scope_words(scope)}；{caption}"
+        render(View("status", records, caption=caption, by=by), fmt, color)
+    report_notes(ws, scope, day, fmt)  # after the data: a failed write stays one line
 
 
-def _days(text: str) -> int:
+def _days(text: str, start: Any = None) -> int:
     from ..dates import parse_duration
 
-    return parse_duration(text)
+    return parse_duration(text, start)
 
 
 @app.command(cls=GongkaiCommand)
 def overdue(
-    unit: UnitOpt = None,
+    unit: ScopeOpt = None,
+    all_units: AllOpt = False,
     section: SectionOpt = None,
     as_of: AsOfOpt = None,
     check: Annotated[bool, opt("--check", help="有逾期时退出码为 1，没有时为 0（供脚本判断）")] = False,
@@ -82,9 +97,12 @@ def overdue(
     示例：gongkai overdue --as-of 2023-12-01 --format json
     """
     ws = workspace(plan_file, state_file)
-    records = ws.overdue(as_of, unit, section)
-    title = f"截至 {ws.date(as_of, ws.today).isoformat()} 逾期未完成"
-    _pairs_output(records, fmt, color, "days_overdue", title, unit is not None)
+    scope = ws.scope(unit, all_units)
+    day = ws.date(as_of, ws.today)
+    records = ws.overdue(day, scope, section)
+    title = f"截至 {day.isoformat()} 逾期未完成"
+    _pairs_output(records, fmt, color, "days_overdue", title, scope, ws.plan_label)
+    report_notes(ws, scope, day, fmt)
     if check and records:
         raise typer.Exit(EXIT_FOUND)
 
@@ -92,9 +110,10 @@ def overdue(
 @app.command(cls=GongkaiCommand)
 def due(
     within: Annotated[
-        str, opt("--within", help="多少天之内到期：7d（默认）、2w、10天", metavar="DAYS")
+        str, opt("--within", help="多少天之内到期：7d（默认）、2w、10天、2周、1个月", metavar="DAYS")
     ] = "7d",
-    unit: UnitOpt = None,
+    unit: ScopeOpt = None,
+    all_units: AllOpt = False,
     section: SectionOpt = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
@@ -107,21 +126,27 @@ def due(
     示例：gongkai due --within 2w --unit 区教体局
     """
     ws = workspace(plan_file, state_file)
-    records = ws.due(within, as_of, unit, section)
-    title = f"{ws.date(as_of, ws.today).isoformat()} 起 {_days(within)} 天内到期、尚未完成"
-    _pairs_output(records, fmt, color, "days_left", title, unit is not None)
+    scope = ws.scope(unit, all_units)
+    day = ws.date(as_of, ws.today)
+    records = ws.due(within, day, scope, section)
+    title = f"{day.isoformat()} 起 {_days(within, day)} 天内到期、尚未完成"
+    _pairs_output(records, fmt, color, "days_left", title, scope, ws.plan_label)
+    report_notes(ws, scope, day, fmt)
 
 
 def _pairs_output(
-    records: list[dict[str, Any]], fmt: str, color: str, days_key: str, title: str, one_unit: bool
+    records: list[dict[str, Any]], fmt: str, color: str, days_key: str, title: str, scope: Any, plan: str
 ) -> None:
+    one_unit = bool(scope.names)
     if fmt != "table":
         render(View("pairs", records, days_key=days_key), fmt)
         return
     if not records:
-        say(f"{title}的任务：没有。")
+        say(f"{title}的任务：没有（{plan}）。" + (f"（单位：{scope_words(scope)}）" if scope.names else ""))
         return
-    caption = f"共 {len(records)} 项，涉及 {len({r['unit'] for r in records})} 个单位"
+    caption = f"共 {len(records)} 项，涉及 {len({r['unit'] for r in records})} 个单位；{plan}"
+    if scope.names:
+        caption = f"单位：{scope_words(scope)}；{caption}"
     if one_unit or len(records) <= DETAIL_LIMIT:
         render(View("pairs", records, f"{title}的任务", caption, days_key=days_key), fmt, color)
         return

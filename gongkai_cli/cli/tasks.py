@@ -1,25 +1,30 @@
 """Commands that read the plan: tasks, show, units."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..output import View, render
+from ..queries import STATUS_FILTER_LABELS
 from ..workspace import TaskList
 from .app import GongkaiCommand
 from .options import (
     ARGUMENTS,
+    AllOpt,
     AsOfOpt,
     ColorOpt,
     FormatOpt,
     PlanOpt,
+    ScopeOpt,
     SectionOpt,
     ShowFormatOpt,
     StateOpt,
-    UnitOpt,
-    choice,
+    offer,
+    offer_values,
     opt,
+    report_notes,
     say,
+    scope_words,
     workspace,
 )
 
@@ -28,12 +33,16 @@ app = typer.Typer()
 
 @app.command(cls=GongkaiCommand)
 def tasks(
-    unit: UnitOpt = None,
+    unit: ScopeOpt = None,
+    all_units: AllOpt = False,
     possible: Annotated[
         bool, opt("--possible", help="同时列出可能相关的任务（如“等区政府有关部门单位”这类开放式表述）")
     ] = False,
     section: SectionOpt = None,
-    part: Annotated[str | None, opt("--part", "-p", help="部分序号：三 或 3", metavar="PART")] = None,
+    part: Annotated[
+        str | None,
+        opt("--part", "-p", help="部分序号：三 或 3", metavar="PART", autocompletion=offer("part")),
+    ] = None,
     due_by: Annotated[
         str | None,
         opt("--due-by", help="截止日期不晚于该日，如 2023-11-30、11月底、today、+7d", metavar="DATE"),
@@ -46,10 +55,11 @@ def tasks(
         str | None,
         opt(
             "--status",
-            help="完成情况：open（未开始）、partial（部分完成）、done（已完成）、overdue（逾期）；"
-            "与 --unit 同用时指该单位自己的部分",
+            help="完成情况：open（未开始）、partial（部分完成）、done（已完成）、overdue（逾期未完成）、"
+            "on_time（按时完成）、done_late（逾期完成）、not_due（未到期）、ongoing（持续推进），"
+            "中英文均可；与 --unit 同用时指该单位自己的部分",
             metavar="STATUS",
-            callback=choice("--status", ("open", "partial", "done", "overdue")),
+            autocompletion=offer_values(tuple(STATUS_FILTER_LABELS)),
         ),
     ] = None,
     as_of: AsOfOpt = None,
@@ -63,27 +73,30 @@ def tasks(
     示例：gongkai tasks --unit 区教体局 --due-by 11月底 --format json
     """
     ws = workspace(plan_file, state_file)
-    found = ws.select(unit, section, part, due_by, search, status, as_of, possible)
+    scope = ws.scope(unit, all_units)
+    found = ws.select(scope, section, part, due_by, search, status, as_of, possible)
     if fmt != "table":
         render(View("tasks", found.records), fmt)
     elif found.records:
-        render(View("tasks", found.records, ws.plan.meta.title, _caption(found), found.who), fmt, color)
+        caption = f"{_caption(found, scope)}；{ws.plan_label}"
+        render(View("tasks", found.records, ws.plan.meta.title, caption, found.who), fmt, color)
     else:
-        say("没有符合条件的任务。")
+        say("没有符合条件的任务。" + (f"（只看 {scope_words(scope)}）" if scope.from_env else ""))
     if found.hidden and fmt == "table":
         say(f"另有 {found.hidden} 项可能相关（开放式表述），加 --possible 一并列出。")
+    report_notes(ws, scope, found.as_of, fmt)  # after the data: a failed write stays one line
 
 
-def _caption(found: TaskList) -> str:
+def _caption(found: TaskList, scope: Any) -> str:
     parts = [f"共 {len(found.records)} 项"]
     if found.who is not None:
-        parts.append(f"单位：{found.who}")
+        parts.append(f"单位：{scope_words(scope)}")
     if found.due_by is not None:
         parts.append(f"截止不晚于 {found.due_by.isoformat()}")
     if found.search:
         parts.append(f"关键词：{found.search}")
     if found.status:
-        parts.append(f"完成情况：{found.status}")
+        parts.append(f"完成情况：{STATUS_FILTER_LABELS.get(found.status, found.status)}")
     parts.append(f"截至 {found.as_of.isoformat()}")
     return "；".join(parts)
 
@@ -91,18 +104,35 @@ def _caption(found: TaskList) -> str:
 @app.command(cls=GongkaiCommand)
 def show(
     task_id: Annotated[
-        str, typer.Argument(help="任务编号", metavar="ID", show_default=False, rich_help_panel=ARGUMENTS)
+        str,
+        typer.Argument(
+            help="任务编号",
+            metavar="ID",
+            show_default=False,
+            rich_help_panel=ARGUMENTS,
+            autocompletion=offer("task"),
+        ),
     ],
+    unit: ScopeOpt = None,
+    all_units: AllOpt = False,
+    as_of: AsOfOpt = None,
+    history: Annotated[
+        int, opt("--history", help="列出最近几条历史记录（默认 5，0 为不列）", metavar="N")
+    ] = 5,
     fmt: ShowFormatOpt = "table",
     color: ColorOpt = "auto",
     plan_file: PlanOpt = None,
+    state_file: StateOpt = None,
 ) -> None:
-    """显示一项任务的全部内容，以及其中的统称各包括哪些单位。
+    """显示一项任务的全部内容、其中的统称各包括哪些单位、各单位的完成情况和最近的历史记录。
 
     示例：gongkai show 29
     """
-    record = workspace(plan_file).show(task_id)
-    render(View("show", record), fmt, color)
+    ws = workspace(plan_file, state_file)
+    scope = ws.scope(unit, all_units)
+    record = ws.show(task_id, as_of, scope, history=max(history, 0))
+    render(View("show", record, who=scope_words(scope) or None), fmt, color)
+    report_notes(ws, scope, ws.date(as_of, ws.today), fmt)
 
 
 @app.command(cls=GongkaiCommand)

@@ -83,7 +83,7 @@ def _squash(text: str) -> str:
 
 _OPEN = "([〔【《「“"
 _CLOSE = ")]〕】》」”"
-_SEPARATORS = frozenset("、，,；;\n/／")
+_SEPARATORS = frozenset("、，,；;\n/／①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳")  # circled numbers enumerate units
 _PARENS = str.maketrans({"（": "(", "）": ")"})
 _VERB_TAILS = (
     "按职责分工负责落实", "按照职责分工落实", "按职责分工落实", "按职责分工负责", "按职能分工落实",
@@ -103,6 +103,8 @@ _GROUP_WORDS = re.compile(r"各|^(有关|相关|其他|其它)|(成员单位|有
 _OPEN_WORDS = re.compile(r"^(有关|相关|其他|其它)|(有关部门|相关部门|有关单位|相关单位)")
 _ETC_PHRASE = re.compile(r"部门|单位|区直|有关|相关|各|成员|镇|街道|乡|科室|处室|机构|系统|企业|主体")
 _TRAILING = "。.:：·"
+_ROLE_IN_PARENS = re.compile(r"\((牵头单位|牵头|主办|配合单位|配合|协办)\)$")
+_ENUMERATION = re.compile(r"^(?:\d{1,2}[.．]|[(（]\d{1,2}[)）])\s*")
 
 
 class UnitSplit(NamedTuple):
@@ -154,6 +156,8 @@ def split_units(text: str) -> UnitSplit:
         if piece.startswith("由"):
             piece = piece[1:]
         piece, role = _strip_tails(piece)
+        if piece.isdigit():  # "1、区财政局": the number of an enumeration
+            continue
         head, etc, phrase = _split_etc(piece)
         phrase, phrase_role = _strip_tails(phrase)
         role = role or phrase_role
@@ -215,9 +219,18 @@ def _top_level_pieces(text: str) -> list[str]:
 def _strip_tails(piece: str) -> tuple[str, str | None]:
     """``X负责落实`` -> X; ``X牵头`` -> (X, lead); ``X牵头落实`` -> (X, lead)."""
     role: str | None = None
+    piece = _ENUMERATION.sub("", piece)
     changed = True
     while changed and piece:
         changed = False
+        m = _ROLE_IN_PARENS.search(piece)  # 区财政局(牵头)
+        if m and m.start():
+            word = m.group(1)
+            piece, role, changed = (
+                piece[: m.start()],
+                role or (LEAD if word[:2] in ("牵头", "主办") else SUPPORT),
+                True,
+            )
         for tail, tail_role in _ROLE_TAILS:
             if (piece.endswith(tail) and len(piece) > len(tail)) or piece == tail:
                 piece, role, changed = piece[: -len(tail)], role or tail_role, True
@@ -318,7 +331,8 @@ def normalise(doc: Document, given: Meta | None = None) -> Result:
     builder = _Builder(table, columns, report)
     builder.read_rows(table, header_at, header_at + header_rows)
     header = [_squash(c.text) for c in table.rows[header_at]]
-    for other in doc.tables[doc.tables.index(table) + 1 :]:
+    position = next(i for i, t in enumerate(doc.tables) if t is table)
+    for other in doc.tables[position + 1 :]:
         # A table broken at a page (or pasted in pieces) repeats its header: read on.
         at = next(
             (i for i, r in enumerate(other.rows[:_HEADER_SCAN]) if [_squash(c.text) for c in r] == header),
@@ -328,7 +342,7 @@ def normalise(doc: Document, given: Meta | None = None) -> Result:
             report.note(0, f"{other.where}与{table.where}表头相同，作为续表接着导入")
             builder.read_rows(other, at, at + header_rows)
     for other in doc.tables:
-        if other is not table and other not in builder.tables:
+        if all(other is not t for t in builder.tables):
             report.note(0, f"跳过{other.where}：没有与分解表相同的表头")
     if not builder.rows:
         raise NothingToImport(f"{doc.path} 的{table.where}只有表头，没有数据行")
@@ -381,10 +395,14 @@ def _header_columns(table: Table, at: int, row: list[Cell]) -> tuple[list[Column
     a 责任单位 cell is split into 牵头单位 | 配合单位 below it)."""
     columns: list[Column] = []
     for i, cell in enumerate(row):
-        if cell.right or cell.down:
+        if cell.down:
             continue
         role = column_role(cell.text)
         if role is not None:
+            # A header merged across columns (工作任务 over a part and a section column, 责任单位
+            # over two unit columns) names each of them.
+            if cell.right and not (columns and columns[-1].at == i - 1):
+                continue
             columns.append(Column(i, cell.text.replace("\n", ""), role))
     roles = [c.role for c in columns]
     if not ({REQUIREMENT, TASK} & set(roles)) or not ({UNITS, LEAD, SUPPORT, DEADLINE} & set(roles)):
@@ -720,7 +738,9 @@ def deadline_note(text: str, year: int) -> str | None:
     if _STRICT_MONTH.search(key) and "底前" not in key and "末前" not in key:
         notes.append("“M月前”按严格含义理解为 M 月开始之前（上月底）；如原意是 M 月底，请改为“M月底前”")
     if _BEFORE_QUARTER.search(key):
-        notes.append("“N季度前”理解为该季度开始之前（上一季度末）；如原意是该季度末，请改为“N季度末前”")
+        notes.append("“N季度前”理解为该季度末；如原意是该季度开始之前，请改为上一季度的“N季度末前”")
+    if re.fullmatch(r"(?:\d{4}年)?(?:\d{1,2}|[一二三四五六七八九十]{1,3})月份?", key):
+        notes.append("只写了月份，按该月月底理解")
     other = {int(y) for y in re.findall(r"(\d{4})年", key)} - {year}
     if other:
         notes.append(f"时限写明的年份（{'、'.join(map(str, sorted(other)))}）不是计划年度 {year}")

@@ -1,4 +1,5 @@
-"""Ledgers for reporting upward: XLSX 台账, an ICS deadline calendar, an HTML page, a Markdown report.
+"""Ledgers for reporting upward: XLSX 台账, an ICS deadline calendar, an HTML page, a Markdown report,
+and the 分解表 itself as a Word document in its official layout (docx.py).
 
 This module builds the ledger (its rows and summaries); one module per format writes it.
 
@@ -13,19 +14,28 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ..model import Mark, Plan, Task
+from ..model import Group, Mark, Plan, Task, Unit
 from ..queries import (
+    DONE_LATE,
+    STATE_LABELS,
+    PairState,
     StatusLine,
     TaskFilter,
-    is_overdue,
+    on_time,
     responsible_pairs,
     select_tasks,
     status_lines,
+    task_states,
     units_text,
 )
 from ..units import Directory
 
 STATUS_WORDS = {"done": "已完成", "partial": "部分完成", "open": "未开始"}
+
+
+def state_text(row: Row) -> str:
+    """The 完成情况 cell: 已完成（按时完成）, 部分完成（逾期未完成）, 未开始（未到期）……"""
+    return f"{STATUS_WORDS[row.status]}（{row.state_label}）"
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,21 @@ class Row:
     pending_units: tuple[str, ...]
     evidence: tuple[tuple[str, str], ...]  # (unit, note) for marks with a note
     last_done: dt.date | None
+    state: str = "open"  # open (未到期) / overdue / done (按时完成) / done_late (逾期完成) / ongoing
+    states: tuple[PairState, ...] = ()  # each responsible unit's part
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def on_time(self) -> bool | None:
+        return on_time(self.state)
+
+    @property
+    def late_units(self) -> tuple[str, ...]:
+        """Units that finished after the deadline (逾期完成)."""
+        return tuple(s.unit for s in self.states if s.state == DONE_LATE)
 
 
 @dataclass(frozen=True)
@@ -50,17 +75,32 @@ class Ledger:
     directory: Directory
     as_of: dt.date
     window: int
-    unit: str | None  # the one unit the export is for, if any
+    scope: tuple[str, ...]  # the units the export is for (empty: every unit)
     rows: tuple[Row, ...]
-    marks: dict[tuple[int, str], Mark]
+    marks: dict[tuple[int, str], Mark]  # the marks counted on ``as_of``
+
+    @property
+    def unit(self) -> str | None:
+        """The units the export is for, as one name (``区教体局、区卫健局``), if any."""
+        return "、".join(self.scope) or None
+
+    @property
+    def completion(self) -> dict[tuple[int, str], dt.date]:
+        return {k: m.done_on for k, m in self.marks.items()}
+
+    def _who(self) -> tuple[Unit | Group, ...] | None:
+        return tuple(self.directory.resolve(n) for n in self.scope) or None
 
     def units_lines(self) -> list[StatusLine]:
-        who = self.directory.resolve(self.unit) if self.unit else None
-        return status_lines(self.plan, self.directory, set(self.marks), "unit", self.as_of, self.window, who)
+        """Progress of each unit, then the open-ended phrases to be claimed (``placeholder``)."""
+        return status_lines(
+            self.plan, self.directory, self.completion, "unit", self.as_of, self.window, self._who()
+        )
 
     def part_lines(self) -> list[StatusLine]:
-        who = self.directory.resolve(self.unit) if self.unit else None
-        lines = status_lines(self.plan, self.directory, set(self.marks), "part", self.as_of, self.window, who)
+        lines = status_lines(
+            self.plan, self.directory, self.completion, "part", self.as_of, self.window, self._who()
+        )
         return sorted(lines, key=lambda s: int(s.key))
 
 
@@ -70,13 +110,15 @@ def build_ledger(
     marks: dict[tuple[int, str], Mark],
     as_of: dt.date,
     window: int = 7,
-    unit: str | None = None,
+    unit: str | tuple[str, ...] | None = None,
     tick: Callable[[int], None] | None = None,
 ) -> Ledger:
-    """The ledger's rows; ``tick(n)`` is called as rows are done (for a progress bar)."""
-    who = directory.resolve(unit) if unit else None
-    marked = set(marks)
-    matches = select_tasks(plan, directory, TaskFilter(who=who, as_of=as_of), marked)
+    """The ledger's rows on ``as_of`` (``marks``: those counted that day); ``tick(n)`` is called as
+    rows are done (for a progress bar)."""
+    scope = (unit,) if isinstance(unit, str) else tuple(unit or ())
+    who = tuple(directory.resolve(n) for n in scope) or None
+    completion = {k: m.done_on for k, m in marks.items()}
+    matches = select_tasks(plan, directory, TaskFilter(who=who, as_of=as_of), completion)
     rows = []
     for m in matches:
         task = m.task
@@ -92,16 +134,18 @@ def build_ledger(
                 section_label=f"{section.label}{section.title}",
                 units_text=units_text(plan, task),
                 status=prog.status,
-                overdue=is_overdue(task, prog.status == "done", as_of),
+                overdue=m.state == "overdue",
                 done_units=prog.done,
                 pending_units=prog.pending,
                 evidence=tuple((mk.unit, mk.note) for mk in mine if mk.note),
                 last_done=max((mk.done_on for mk in mine), default=None),
+                state=m.state or "open",
+                states=task_states(directory, task, completion, as_of),
             )
         )
         if tick is not None and len(rows) % 100 == 0:
             tick(100)
-    return Ledger(plan, directory, as_of, window, who.name if who else None, tuple(rows), marks)
+    return Ledger(plan, directory, as_of, window, tuple(w.name for w in who or ()), tuple(rows), marks)
 
 
 def title_of(ledger: Ledger) -> str:
@@ -116,11 +160,11 @@ def unit_pairs(ledger: Ledger) -> Iterator[tuple[Row, str]]:
 
 
 def wanted(ledger: Ledger, unit: str) -> bool:
-    """With --unit, only that unit's parts (or its members', when it is a group)."""
-    if ledger.unit is None or unit == ledger.unit:
+    """With --unit, only those units' parts (or their members', for a group)."""
+    if not ledger.scope or unit in ledger.scope:
         return True
-    group = ledger.directory.groups.get(ledger.unit)
-    return group is not None and unit in group.members
+    groups = (ledger.directory.groups.get(name) for name in ledger.scope)
+    return any(g is not None and unit in g.members for g in groups)
 
 
 def shown(match: re.Match[str]) -> str:
@@ -144,4 +188,5 @@ FORMATS: dict[str, Callable[[Ledger], bytes | Iterator[bytes]]] = {
     "ics": _writer("ics", "to_ics"),
     "html": _writer("html", "to_html"),
     "md": _writer("md", "to_markdown"),
+    "docx": _writer("docx", "to_docx"),  # the official table layout; docx.KINDS leaves room for others
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from ..queries import LIGHT_LABELS, StatusLine, overdue_pairs
+from ..queries import LIGHT_LABELS, StatusLine, is_placeholder, overdue_pairs
 from . import STATUS_WORDS, Ledger, title_of, wanted
 
 _CSS = """
@@ -39,7 +39,9 @@ _JS = """
     rows.forEach(function(r){
       var ok=(!text||r.textContent.indexOf(text)>=0)
         &&(!unit||r.getAttribute('data-units').indexOf('|'+unit+'|')>=0)
-        &&(!status||(status==='overdue'?r.getAttribute('data-overdue')==='1':r.getAttribute('data-status')===status));
+        &&(!status||(status==='overdue'?r.getAttribute('data-overdue')==='1':
+          status.indexOf('state:')===0?r.getAttribute('data-state')===status.slice(6):
+          r.getAttribute('data-status')===status));
       r.hidden=!ok;if(ok)shown++;
     });
     n.textContent='显示 '+shown+' / '+rows.length+' 项';
@@ -70,14 +72,32 @@ def _light(light: str) -> str:
 
 def _progress_table(lines: list[StatusLine], what: str) -> str:
     out = [f'<div class="scroll"><table><thead><tr><th>{_e(what)}</th><th>任务</th><th>已完成</th>'
+           "<th>按时完成</th><th>逾期完成</th>"
            "<th>逾期</th><th>临近</th><th>进度</th><th>状态</th></tr></thead><tbody>"]  # fmt: skip
     for line in lines:
         out.append(
             f'<tr class="progress-row"><td>{_e(line.label)}</td><td class="num">{line.rows}</td>'
-            f'<td class="num">{line.done}</td><td class="num">{line.overdue}</td>'
+            f'<td class="num">{line.done}</td><td class="num">{line.done_on_time}</td>'
+            f'<td class="num">{line.done_late}</td><td class="num">{line.overdue}</td>'
             f'<td class="num">{line.due_soon}</td>'
             f"<td>{_bar(line.ratio)} {int(line.ratio * 100)}%</td>"
             f'<td class="lamp">{_light(line.light)}</td></tr>'
+        )
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def _placeholder_table(lines: list[StatusLine]) -> str:
+    """Open-ended phrases (待认领): rows a unit may claim, not units to chase for being late."""
+    if not lines:
+        return ""
+    out = ['<h2>待认领</h2><p class="meta">开放式表述，不是具体单位：由实际承办的单位认领。</p>'
+           '<div class="scroll"><table id="placeholders"><thead><tr><th>表述</th><th>任务</th>'
+           "<th>已认领</th><th>待认领</th></tr></thead><tbody>"]  # fmt: skip
+    for line in lines:
+        out.append(
+            f'<tr class="placeholder-row"><td>{_e(line.label)}</td><td class="num">{line.rows}</td>'
+            f'<td class="num">{line.done}</td><td class="num">{line.open}</td></tr>'
         )
     out.append("</tbody></table></div>")
     return "".join(out)
@@ -87,8 +107,10 @@ def to_html(ledger: Ledger) -> bytes:
     meta = ledger.plan.meta
     rows = ledger.rows
     done = sum(1 for r in rows if r.status == "done")
+    done_late = sum(1 for r in rows if r.state == "done_late")
     late = sum(1 for r in rows if r.overdue)
     partial = sum(1 for r in rows if r.status == "partial")
+    unit_lines = ledger.units_lines()
     unit_names = sorted({u for r in rows for u in (*r.done_units, *r.pending_units)})
     parts = [
         "<!DOCTYPE html>",
@@ -102,18 +124,20 @@ def to_html(ledger: Ledger) -> bytes:
         f" · 生成于 {dt.date.today().isoformat()}</p>",
         '<div class="cards">',
         f'<div class="card">任务<b>{len(rows)}</b></div><div class="card">已完成<b>{done}</b></div>',
+        f'<div class="card">其中逾期完成<b>{done_late}</b></div>'
         f'<div class="card">部分完成<b>{partial}</b></div>'
         f'<div class="card">逾期未完成<b class="late">{late}</b></div></div>',
         "<h2>各部分进度</h2>",
         _progress_table(ledger.part_lines(), "部分"),
         "<h2>各单位进度</h2>",
-        _progress_table(ledger.units_lines(), "单位"),
+        _progress_table([line for line in unit_lines if not line.placeholder], "单位"),
+        _placeholder_table([line for line in unit_lines if line.placeholder]),
         "<h2>逾期未完成</h2>",
     ]
     pairs = [
         p
-        for p in overdue_pairs(ledger.plan, ledger.directory, set(ledger.marks), ledger.as_of)
-        if wanted(ledger, p.unit)
+        for p in overdue_pairs(ledger.plan, ledger.directory, ledger.completion, ledger.as_of)
+        if wanted(ledger, p.unit) and not is_placeholder(ledger.directory, p.unit)
     ]
     if pairs:
         parts.append('<div class="scroll"><table id="overdue"><thead><tr><th>单位</th><th>编号</th>'
@@ -135,7 +159,9 @@ def to_html(ledger: Ledger) -> bytes:
         '</select><select id="f-status"><option value="">全部状态</option>'
         '<option value="open">未开始</option>'
         '<option value="partial">部分完成</option><option value="done">已完成</option>'
-        '<option value="overdue">逾期</option></select><span id="f-count"></span></div>',
+        '<option value="overdue">逾期</option><option value="state:done">按时完成</option>'
+        '<option value="state:done_late">逾期完成</option><option value="state:ongoing">持续推进</option>'
+        '</select><span id="f-count"></span></div>',
         '<div class="scroll"><table id="tasks"><thead><tr><th>编号</th><th>工作任务</th><th>责任单位</th>'
         "<th>具体要求</th><th>完成时限</th><th>完成情况</th><th>佐证材料</th></tr></thead><tbody>",
     ]
@@ -145,10 +171,12 @@ def to_html(ledger: Ledger) -> bytes:
         state = (
             STATUS_WORDS[row.status]
             + f"（{len(row.done_units)}/{len(row.done_units) + len(row.pending_units)}）"
+            + f" {row.state_label}"
         )
         evidence = "<br>".join(f"{_e(unit)}：{_e(note)}" for unit, note in row.evidence)
         parts.append(
-            f'<tr data-units="{_e(units)}" data-status="{row.status}" data-overdue="{int(row.overdue)}">'
+            f'<tr data-units="{_e(units)}" data-status="{row.status}" data-overdue="{int(row.overdue)}"'
+            f' data-state="{row.state}">'
             f'<td class="num">{task.id}</td><td>{_e(row.section_label)}</td><td>{_e(row.units_text)}</td>'
             f"<td>{_e(task.requirement)}</td><td>{_e(task.deadline.shown)}<br>"
             f"{task.deadline.date.isoformat() if task.deadline.date else '无截止日期'}</td>"

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from ..model import Plan
+from ..queries import STATE_LABELS
 from . import Ledger, shown, title_of, unit_pairs
 
 
@@ -67,9 +68,11 @@ def to_ics(ledger: Ledger, reminder_days: int = 3) -> Iterator[bytes]:
         if task.deadline.date is None:
             continue
         more = "…" if len(task.requirement) > 40 else ""
+        state = next((s for s in row.states if s.unit == unit), None)
         description = (
             f"{row.section_label}\n责任单位：{row.units_text}\n具体要求：{task.requirement}\n"
             f"完成时限：{task.deadline.text}"
+            + (f"\n完成情况（截至 {ledger.as_of.isoformat()}）：{STATE_LABELS[state.state]}" if state else "")
         )
         lines = [
             "BEGIN:VTODO",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from ..queries import LIGHT_LABELS, overdue_pairs
+from ..queries import LIGHT_LABELS, is_placeholder, overdue_pairs
 from . import Ledger, title_of, wanted
 
 
@@ -17,10 +17,12 @@ def to_markdown(ledger: Ledger) -> bytes:
     meta = ledger.plan.meta
     rows = ledger.rows
     done = sum(1 for r in rows if r.status == "done")
+    done_late = sum(1 for r in rows if r.state == "done_late")
     late = sum(1 for r in rows if r.overdue)
     out.write(f"# {_md(title_of(ledger))}\n\n")
     out.write(f"{_md(meta.doc_number)}　截至 {ledger.as_of.isoformat()}：共 {len(rows)} 项，")
-    out.write(f"已完成 {done} 项，逾期未完成 {late} 项。\n\n")
+    out.write(f"已完成 {done} 项（按时完成 {done - done_late} 项，逾期完成 {done_late} 项），")
+    out.write(f"逾期未完成 {late} 项。\n\n")
     out.write(
         "## 各部分进度\n\n| 部分 | 任务 | 已完成 | 逾期 | 完成率 | 状态 |\n|---|---:|---:|---:|---:|---|\n"
     )
@@ -31,8 +33,8 @@ def to_markdown(ledger: Ledger) -> bytes:
         )
     pairs = [
         p
-        for p in overdue_pairs(ledger.plan, ledger.directory, set(ledger.marks), ledger.as_of)
-        if wanted(ledger, p.unit)
+        for p in overdue_pairs(ledger.plan, ledger.directory, ledger.completion, ledger.as_of)
+        if wanted(ledger, p.unit) and not is_placeholder(ledger.directory, p.unit)
     ]
     out.write("\n## 逾期未完成\n\n")
     if pairs:
@@ -45,11 +47,19 @@ def to_markdown(ledger: Ledger) -> bytes:
     else:
         out.write("没有。\n")
     out.write(
-        "\n## 各单位进度\n\n| 单位 | 任务 | 已完成 | 逾期 | 完成率 | 状态 |\n|---|---:|---:|---:|---:|---|\n"
+        "\n## 各单位进度\n\n| 单位 | 任务 | 已完成 | 按时完成 | 逾期完成 | 逾期 | 完成率 | 状态 |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---|\n"
     )
-    for line in ledger.units_lines():
+    lines = ledger.units_lines()
+    for line in (line for line in lines if not line.placeholder):
         out.write(
-            f"| {_md(line.label)} | {line.rows} | {line.done} | {line.overdue} | {line.ratio:.0%} "
-            f"| {LIGHT_LABELS[line.light]} |\n"
+            f"| {_md(line.label)} | {line.rows} | {line.done} | {line.done_on_time} | {line.done_late} "
+            f"| {line.overdue} | {line.ratio:.0%} | {LIGHT_LABELS[line.light]} |\n"
         )
+    placeholders = [line for line in lines if line.placeholder]
+    if placeholders:
+        out.write("\n## 待认领\n\n开放式表述，不是具体单位：由实际承办的单位认领。\n\n")
+        out.write("| 表述 | 任务 | 已认领 | 待认领 |\n|---|---:|---:|---:|\n")
+        for line in placeholders:
+            out.write(f"| {_md(line.label)} | {line.rows} | {line.done} | {line.open} |\n")
     return out.getvalue().encode("utf-8")

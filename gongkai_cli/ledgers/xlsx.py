@@ -40,6 +40,8 @@ def to_xlsx(ledger: Ledger) -> bytes:
         ("未完成单位", 30),
         ("佐证材料", 40),
         ("最近完成日期", 13),
+        ("时效", 12),
+        ("逾期完成单位", 24),
     ]
     wrap = Alignment(wrap_text=True, vertical="top")
     bold = Font(bold=True)
@@ -63,6 +65,8 @@ def to_xlsx(ledger: Ledger) -> bytes:
             "、".join(row.pending_units),
             evidence,
             row.last_done,
+            row.state_label,
+            "、".join(row.late_units),
         ]
         for col, value in enumerate(values, 1):
             target: Any = ws.cell(row=r, column=col)
@@ -87,13 +91,17 @@ def to_xlsx(ledger: Ledger) -> bytes:
         ("临近", 8),
         ("完成率", 9),
         ("状态", 8),
+        ("按时完成", 9),
+        ("逾期完成", 9),
     ]
     fills = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE"}
     for col, (header, width) in enumerate(headers, 1):
         cell = summary.cell(row=1, column=col, value=header)
         cell.font = bold
         summary.column_dimensions[get_column_letter(col)].width = width
-    for r, line in enumerate(ledger.units_lines(), 2):
+    lines = ledger.units_lines()
+    units = [line for line in lines if not line.placeholder]
+    for r, line in enumerate(units, 2):
         name = summary.cell(row=r, column=1, value=_cell_text(line.label))
         name.data_type = "s"
         for col, value in enumerate((line.rows, line.done, line.open, line.overdue, line.due_soon), 2):
@@ -102,8 +110,21 @@ def to_xlsx(ledger: Ledger) -> bytes:
         ratio.number_format = "0%"
         light = summary.cell(row=r, column=8, value=LIGHT_LABELS[line.light])
         light.fill = PatternFill("solid", fgColor=fills[line.light])
+        summary.cell(row=r, column=9, value=line.done_on_time)
+        summary.cell(row=r, column=10, value=line.done_late)
     summary.freeze_panes = "A2"
-    summary.auto_filter.ref = f"A1:H{max(1, summary.max_row)}"
+    summary.auto_filter.ref = f"A1:J{max(1, len(units) + 1)}"
+    # Open-ended phrases are not units: listed below the filter, without lights or overdue counts.
+    placeholders = [line for line in lines if line.placeholder]
+    if placeholders:
+        top = len(units) + 3
+        for col, header in enumerate(("待认领（开放式表述，不是单位）", "任务数", "已认领", "待认领"), 1):
+            summary.cell(row=top, column=col, value=header).font = bold
+        for r, line in enumerate(placeholders, top + 1):
+            name = summary.cell(row=r, column=1, value=_cell_text(line.label))
+            name.data_type = "s"
+            for col, value in enumerate((line.rows, line.done, line.open), 2):
+                summary.cell(row=r, column=col, value=value)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -17,7 +17,7 @@ MACHINE_FORMATS = ("json", "csv", "tsv", "md")
 TASK_COLUMNS = (
     "id", "part", "part_title", "section", "section_label", "section_title", "units", "requirement",
     "deadline", "deadline_text", "relation", "via", "status", "overdue", "unit_done", "responsible",
-    "done_units", "pending_units",
+    "done_units", "pending_units", "state", "on_time", "late_units", "lead", "topic",
 )  # fmt: skip
 UNIT_COLUMNS = ("name", "kind", "kind_label", "full_name", "aliases", "groups", "direct_tasks", "note")
 UNIT_HEADERS = ("名称", "类别代码", "类别", "全称", "别名", "所属统称", "直接点名的任务数", "备注")
@@ -33,6 +33,10 @@ EVENT_COLUMNS = (
     "by",
     "source",
     "plan",
+    "old_done_on",
+    "old_note",
+    "claimed_under",
+    "choice",
 )
 EVENT_HEADERS = (
     "序号",
@@ -46,14 +50,18 @@ EVENT_HEADERS = (
     "操作人",
     "来源",
     "计划",
+    "原完成日期",
+    "原备注",
+    "认领统称",
+    "导入冲突的决定",
 )
 STATUS_COLUMNS = (
     "key", "label", "rows", "done", "partial", "open", "overdue", "due_soon", "done_parts", "parts",
-    "progress", "light",
+    "progress", "light", "done_on_time", "done_late", "placeholder",
 )  # fmt: skip
 STATUS_HEADERS = (
     "键", "名称", "任务数", "已完成", "部分完成", "未完成", "逾期", "临近", "已完成份数", "总份数",
-    "完成率", "状态",
+    "完成率", "状态", "按时完成", "逾期完成", "待认领",
 )  # fmt: skip
 PAIR_COLUMNS = (
     "id", "unit", "via", "part", "section", "section_label", "section_title", "requirement", "deadline",
@@ -71,6 +79,14 @@ PAIR_HEADERS = (
     "截止日期",
     "完成时限",
 )
+PLAN_COLUMNS = (
+    "name", "title", "year", "doc_number", "issuer", "rows", "path", "builtin", "current", "installed_at",
+    "broken", "problem",
+)  # fmt: skip
+PLAN_HEADERS = (
+    "名称", "标题", "年度", "文号", "发布机关", "行数", "位置", "内置", "当前使用", "安装时间", "无法使用",
+    "问题",
+)  # fmt: skip
 DAYS_HEADERS = {"days_overdue": "逾期天数", "days_left": "剩余天数"}
 TASK_MD_COLUMNS = ("id", "part", "section", "units", "requirement", "deadline", "relation")
 TASK_MD_HEADERS = ("编号", "部分", "工作任务", "责任单位", "具体要求", "完成时限", "归属")
@@ -162,6 +178,24 @@ def _task_md_rows(records: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]
         }
 
 
+PAIR_MD_COLUMNS = ("unit", "id", "section", "requirement", "deadline", "days", "via")
+PAIR_MD_HEADERS = ("单位", "编号", "工作任务", "具体要求", "完成时限", "天数", "经由统称")
+
+
+def _pair_md_rows(records: Iterable[dict[str, Any]], days_key: str) -> Iterable[dict[str, Any]]:
+    """``overdue``/``due`` as a person reads them, like ``tasks -f md``: names, not numbers."""
+    for r in records:
+        yield {
+            "unit": r["unit"],
+            "id": r["id"],
+            "section": f"{r['section_label']}{r['section_title']}",
+            "requirement": r["requirement"],
+            "deadline": f"{r['deadline_text']}（{r['deadline'] or '无截止日期'}）",
+            "days": r.get(days_key),
+            "via": r.get("via"),
+        }
+
+
 def _relation_label(record: dict[str, Any]) -> str:
     relation = record.get("relation")
     if relation is None:
@@ -187,10 +221,15 @@ def write(kind: str, records: Any, fmt: str, days_key: str = "") -> None:
         "units": (UNIT_COLUMNS, UNIT_HEADERS),
         "log": (EVENT_COLUMNS, EVENT_HEADERS),
         "status": (STATUS_COLUMNS, STATUS_HEADERS),
+        "plans": (PLAN_COLUMNS, PLAN_HEADERS),
         "pairs": ((*PAIR_COLUMNS, days_key), (*PAIR_HEADERS, DAYS_HEADERS.get(days_key, days_key))),
     }[kind]
     if kind == "units":
         records = records["units"]
+    if kind == "pairs" and fmt == "md":
+        headers = (*PAIR_MD_HEADERS[:5], DAYS_HEADERS.get(days_key, days_key), PAIR_MD_HEADERS[6])
+        write_markdown(_pair_md_rows(records, days_key), PAIR_MD_COLUMNS, headers)
+        return
     if fmt == "md":
         write_markdown(records, columns, headers)
     else:

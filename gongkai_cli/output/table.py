@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -128,12 +127,18 @@ def _may_break(seg: str, ws: list[int], i: int) -> bool:
 
 
 class Folded:
-    """A cell's text, folded to whatever width Rich gives its column."""
+    """A cell's text, folded to whatever width Rich gives its column.
 
-    __slots__ = ("text",)
+    ``pad`` spaces either side are drawn here rather than by the table: a table with padding wraps
+    every cell in a rich.padding.Padding, a second layer of rendering that cost a 30-row table a
+    fifth of its drawing time (bench/RESULTS.md).
+    """
 
-    def __init__(self, text: Text) -> None:
+    __slots__ = ("pad", "text")
+
+    def __init__(self, text: Text, pad: int = 0) -> None:
         self.text = text
+        self.pad = pad
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         plain_text = self.text.plain
@@ -142,17 +147,21 @@ class Folded:
         # two wide characters (one with its punctuation).
         runs = [len(m) for m in _ASCII_RUN.findall(plain_text)]
         narrowest = max([*runs, 4 if not plain_text.isascii() else 1])
-        return Measurement(min(narrowest, widest), widest).with_maximum(options.max_width)
+        edge = 2 * self.pad
+        return Measurement(min(narrowest, widest) + edge, widest + edge).with_maximum(options.max_width)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         # Segments, not Text: each line is already folded, and Rich's own wrapping of a Text is
-        # what a table spends most of its time on.
+        # what a table spends most of its time on. Rich pads each line to the column's width.
         text = self.text
         plain_text = text.plain
-        width = options.max_width
+        lead = Segment(" " * self.pad) if self.pad else None
+        width = max(options.max_width - 2 * self.pad, 1)
         right = options.justify == "right"
         styled = bool(text.spans or text.style)
         for start, end in wrap(plain_text, width):
+            if lead:
+                yield lead
             if right:
                 yield Segment(" " * (width - cell_len(plain_text[start:end])))
             if styled:
@@ -167,16 +176,17 @@ _NEWLINE = Segment.line()
 Cell = str | Text | Sequence[tuple[str, str]]
 
 
-def cell(value: Cell) -> RenderableType:
-    """Plain text, a Text, or (text, style) spans -> a folded, inert cell."""
+def cell(value: Cell, pad: int = 1) -> RenderableType:
+    """Plain text, a Text, or (text, style) spans -> a folded, inert cell with ``pad`` spaces
+    either side (tables from new_table have no padding of their own)."""
     if isinstance(value, Text):
-        return Folded(value)
+        return Folded(value, pad)
     if isinstance(value, str):
-        return Folded(plain(value))
+        return Folded(plain(value), pad)
     text = Text()
     for piece, style in value:
         text.append(inert(piece), style=style or None)
-    return Folded(text)
+    return Folded(text, pad)
 
 
 def highlight(text: str, words: Iterable[str], style: str) -> Text:
@@ -193,15 +203,19 @@ def highlight(text: str, words: Iterable[str], style: str) -> Text:
 
 
 def terminal_width(stream: Any) -> int:
-    """COLUMNS when set (scripts and tests set it), else the terminal's width, else 80."""
+    """COLUMNS when set (scripts and tests set it); else the width of the terminal ``stream`` is on;
+    else, output piped or redirected in a terminal session (``gongkai tasks | less``), the width of
+    the terminal stderr or stdin is on, which is what the COLUMNS an interactive shell keeps (but
+    does not export) says; else 80 (cron, CI)."""
     columns = os.environ.get("COLUMNS", "")
     if columns.strip().isdigit():
         return max(int(columns), MIN_WIDTH)
-    try:
-        if stream.isatty():
-            return max(shutil.get_terminal_size().columns, MIN_WIDTH)
-    except (AttributeError, ValueError, OSError):
-        pass
+    for candidate in (stream, sys.stderr, sys.stdin):
+        try:
+            if candidate.isatty():
+                return max(os.get_terminal_size(candidate.fileno()).columns, MIN_WIDTH)
+        except (AttributeError, ValueError, OSError):
+            continue
     return 80
 
 
@@ -253,7 +267,7 @@ def _share_width(console: Console, table: Table) -> None:
         if not column.ratio:
             cells = [column.header, *column.cells]
             fixed += max((Measurement.get(console, options, c).maximum for c in cells), default=0)
-    edges = len(table.columns) + 1 + 2 * len(table.columns)  # borders and one space each side
+    edges = len(table.columns) + 1 + 2 * len(flexible)  # borders, and the flexible cells' own spaces
     table.expand = console.width >= edges + fixed + FLEX_MIN * len(flexible)
 
 
@@ -268,11 +282,13 @@ def new_table(*columns: Column, title: str = "", caption: str = "", header: bool
         caption_style="dim",
         caption_justify="left",
         header_style="bold",
+        padding=0,  # each cell pads itself (Folded)
     )
 
 
 def col(header: str, *, right: bool = False, ratio: int | None = None) -> Column:
-    return Column(Folded(plain(header)), justify="right" if right else "left", overflow="fold", ratio=ratio)
+    header_cell = Folded(plain(header), 1)
+    return Column(header_cell, justify="right" if right else "left", overflow="fold", ratio=ratio)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,17 +321,39 @@ def _progress_cell(record: dict[str, Any]) -> Text:
     done = record.get("done_units") or []
     whole = f"{len(done)}/{len(responsible)}" if len(responsible) > 1 else ""
     own = record.get("unit_done")
+    mine = record.get("for_units") or []
+    if len(mine) > 1:  # several units asked: each one's own part
+        for i, m in enumerate(mine):
+            word = STATE_WORDS.get(m["state"] or "", "无本单位部分")
+            out.append(("\n" if i else "") + f"{m['unit']}：{word}", style=STATE_STYLES.get(m["state"] or ""))
+        if whole:
+            out.append(f"\n全行 {whole}", style="dim")
+        return out
     if own is not None:
         out.append("已完成" if own else "未完成", style="green" if own else None)
+        if record.get("unit_state") == "done_late":
+            out.append("（逾期完成）", style="yellow")
         if whole:
             out.append(f"\n全行 {whole}", style="dim")
     elif record.get("status") == "done":
         out.append("已完成", style="green")
+        if record.get("state") == "done_late":
+            out.append("（逾期完成）", style="yellow")
     else:
         out.append(whole or "未完成")
     if record.get("overdue"):
         out.append("\n逾期", style="bold red")
     return out
+
+
+STATE_WORDS = {
+    "open": "未到期",
+    "overdue": "逾期未完成",
+    "done": "按时完成",
+    "done_late": "逾期完成",
+    "ongoing": "持续推进",
+}
+STATE_STYLES = {"overdue": "bold red", "done": "green", "done_late": "yellow"}
 
 
 def tasks_table(records: Sequence[dict[str, Any]], title: str, caption: str, who: str | None) -> Table:
@@ -366,7 +404,7 @@ def _grid(rows: Iterable[tuple[str, Cell]]) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     for key, value in rows:
-        grid.add_row(plain(key), cell(value))
+        grid.add_row(plain(key), cell(value, pad=0))
     return grid
 
 
@@ -383,7 +421,64 @@ def show_panel(record: dict[str, Any]) -> Table:
         *([("牵头单位", "、".join(record["lead"]))] if record.get("lead") else []),
     ]
     rows += [("统称", f"{g['name']}：{group_summary(g)}") for g in record["expanded"] if g["group"]]
+    rows += [("认领", claim_text(c)) for c in record.get("claims") or ()]
+    if record.get("state"):
+        rows.append(("完成情况", f"{record['state_label']}（截至 {record['as_of']}）"))
     return _grid(rows)
+
+
+def show_tables(record: dict[str, Any], who: str | None) -> list[RenderableType]:
+    """The row, then each unit's part (only the scope's units when there is one), then its history."""
+    out: list[RenderableType] = [show_panel(record)]
+    progress = record.get("progress")
+    if who and not progress:
+        out.append(plain(f"{who} 在这一行没有自己的部分。", "dim"))
+    if progress:
+        done = sum(1 for p in progress if p["done_on"])
+        late = sum(1 for p in progress if p["state"] == "done_late")
+        caption = f"已完成 {done}/{len(progress)}（其中逾期完成 {late}），未完成 {len(progress) - done}"
+        if who:
+            caption = f"单位：{who}；{caption}"
+        table = new_table(
+            col("单位", ratio=2),
+            col("完成情况"),
+            col("完成日期"),
+            col("佐证材料", ratio=3),
+            col("标记人", ratio=1),
+            title="各单位完成情况",
+            caption=caption,
+        )
+        for p in progress:
+            unit: Cell = p["unit"]
+            if p.get("via"):
+                unit = [(p["unit"], ""), (f"\n（经由：{p['via']}）", "dim")]
+            elif p.get("claimed_by"):
+                unit = [(p["unit"], ""), (f"\n（{'、'.join(p['claimed_by'])} 认领）", "dim")]
+            elif p.get("placeholder"):
+                unit = [(p["unit"], ""), ("\n（待认领：开放式表述）", "dim")]
+            table.add_row(
+                cell(unit),
+                cell([(p["state_label"], STATE_STYLES.get(p["state"], ""))]),
+                cell(p["done_on"] or ""),
+                cell(p.get("note") or ""),
+                cell(p.get("by") or ""),
+            )
+        out.append(table)
+    history = record.get("history")
+    if history:
+        total = record.get("history_total", len(history))
+        table = log_table(history)
+        table.title = plain(f"最近的历史记录（{len(history)}/{total}）", "bold")
+        if total > len(history):
+            table.caption = plain(f"全部历史：gongkai log {record['id']}", "dim")
+        out.append(table)
+    return out
+
+
+def claim_text(claim: dict[str, Any]) -> str:
+    """``区教体局 以“区政府有关部门单位”认领，2023-11-20 完成（佐证：…）``."""
+    note = f"（佐证：{claim['note']}）" if claim.get("note") else ""
+    return f"{claim['unit']} 以“{claim['claimed_under']}”认领，{claim['done_on']} 完成{note}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,7 +517,29 @@ def units_tables(records: dict[str, Any]) -> list[Table]:
 # ---------------------------------------------------------------------------------------------
 # log
 
-ACTION_LABELS = {"done": "标记完成", "undo": "撤销"}
+ACTION_LABELS = {"done": "标记完成", "undo": "撤销", "amend": "修改", "keep": "冲突：保留本地"}
+CHOICE_LABELS = {"mine": "保留本地", "theirs": "采用导入文件", "newer": "采用较新的"}
+
+
+def _log_action(r: dict[str, Any]) -> str:
+    label = ACTION_LABELS.get(r["action"], r["action"])
+    if r["source"] == "import":
+        choice = r.get("choice")
+        label += f"（导入，{CHOICE_LABELS[choice]}）" if choice and r["action"] == "amend" else "（导入）"
+    if r.get("claimed_under") and r["action"] == "done":
+        label += f"\n认领：{r['claimed_under']}"
+    return label
+
+
+def _log_value(r: dict[str, Any], key: str) -> str:
+    """The value an event wrote; an amendment shows the old one and the new; an undo shows none
+    (the date it removed is not a completion date)."""
+    new, old = r[key] or "", r.get(f"old_{key}") or ""
+    if r["action"] == "undo":
+        return ""
+    if r["action"] == "amend" and new != old:
+        return f"{old or '（无）'} → {new or '（无）'}"
+    return new
 
 
 def log_table(records: Sequence[dict[str, Any]]) -> Table:
@@ -439,13 +556,11 @@ def log_table(records: Sequence[dict[str, Any]]) -> Table:
     for r in records:
         table.add_row(
             cell(r["at_local"][:16]),
-            cell(
-                ACTION_LABELS.get(r["action"], r["action"]) + ("（导入）" if r["source"] == "import" else "")
-            ),
+            cell(_log_action(r)),
             cell(str(r["task_id"])),
             cell(r["unit"]),
-            cell(r["done_on"] or ""),
-            cell(r["note"] or ""),
+            cell(_log_value(r, "done_on")),
+            cell(_log_value(r, "note")),
             cell(r["by"]),
         )
     return table
@@ -467,7 +582,16 @@ def progress_bar(ratio: float, width: int = 8) -> str:
 
 def status_table(records: Sequence[dict[str, Any]], by: str, caption: str) -> Table:
     title = {"unit": "各单位完成情况", "section": "各项工作任务完成情况", "part": "各部分完成情况"}[by]
-    numbers = ("任务", "完成", *(("部分",) if by != "unit" else ()), "未完", "逾期", "临近")
+    # Two-line headers keep the numbers narrow enough for 80 columns.
+    numbers = (
+        "任务",
+        "按时\n完成",
+        "逾期\n完成",
+        *(("部分",) if by != "unit" else ()),
+        "未完",
+        "逾期",
+        "临近",
+    )
     table = new_table(
         col("状态"),
         col({"unit": "单位", "section": "工作任务", "part": "部分"}[by], ratio=1),
@@ -478,11 +602,15 @@ def status_table(records: Sequence[dict[str, Any]], by: str, caption: str) -> Ta
     )
     dot = "*" if ASCII else "●"
     for s in records:
+        if s.get("placeholder"):
+            continue
+        done_late = s.get("done_late") or 0
         cells: list[Cell] = [
             [(f"{dot} {LIGHT_LABELS[s['light']]}", LIGHT_STYLES[s["light"]])],
             s["label"],
             str(s["rows"]),
-            str(s["done"]),
+            str(s["done"] - done_late),
+            [(str(done_late), "yellow" if done_late else "")],
         ]
         if by != "unit":
             cells.append(str(s["partial"]))
@@ -493,6 +621,22 @@ def status_table(records: Sequence[dict[str, Any]], by: str, caption: str) -> Ta
             progress_bar(s["progress"]),
         ]
         table.add_row(*map(cell, cells))
+    return table
+
+
+def placeholder_table(records: Sequence[dict[str, Any]]) -> Table:
+    """Open-ended phrases (区政府有关部门单位……): rows to be claimed by whichever unit does the work,
+    not units to chase, so no light and no overdue count."""
+    table = new_table(
+        col("表述", ratio=1),
+        col("任务", right=True),
+        col("已认领", right=True),
+        col("待认领", right=True),
+        title="待认领（开放式表述，不是单位）",
+        caption="由实际承办的单位认领：gongkai done 编号 --unit 单位",
+    )
+    for s in records:
+        table.add_row(cell(s["label"]), cell(str(s["rows"])), cell(str(s["done"])), cell(str(s["open"])))
     return table
 
 
@@ -515,8 +659,11 @@ def pairs_table(records: Sequence[dict[str, Any]], title: str, days_key: str, ca
         requirement: Cell = p["requirement"]
         if p["via"]:
             requirement = [(p["requirement"], ""), (f"\n（经由统称：{p['via']}）", "dim")]
+        unit: Cell = ""
+        if first:
+            unit = [(p["unit"], ""), ("\n（待认领）", "dim")] if p.get("placeholder") else p["unit"]
         table.add_row(
-            cell(p["unit"] if first else ""),
+            cell(unit),
             cell(str(p["id"])),
             cell(requirement),
             cell(deadline_text(p)),
@@ -544,8 +691,41 @@ def pairs_digest_table(records: Sequence[dict[str, Any]], title: str, days_key: 
         ids = [str(p["id"]) for p in items]
         shown = ", ".join(ids[:40]) + (f" ……等 {len(ids)} 项" if len(ids) > 40 else "")
         days = [p[days_key] for p in items]
+        name: Cell = [(unit, ""), ("\n（待认领）", "dim")] if items[0].get("placeholder") else unit
         table.add_row(
-            cell(unit), cell(str(len(items))), cell(shown), cell(str(max(days) if overdue else min(days)))
+            cell(name), cell(str(len(items))), cell(shown), cell(str(max(days) if overdue else min(days)))
+        )
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# plans
+
+
+def plans_table(records: Sequence[dict[str, Any]], caption: str) -> Table:
+    table = new_table(
+        col(""),
+        col("名称", ratio=2),
+        col("年度", right=True),
+        col("文号", ratio=2),
+        col("标题", ratio=4),
+        col("行数", right=True),
+        col("位置", ratio=3),
+        title="计划",
+        caption=caption,
+    )
+    for r in records:
+        title: Cell = r["title"] or ""
+        if r["broken"]:
+            title = [("无法使用：", "bold red"), (r["problem"] or "", "")]
+        table.add_row(
+            cell([("当前", "bold")] if r["current"] else ""),
+            cell(r["name"]),
+            cell(str(r["year"] or "")),
+            cell(r["doc_number"] or ""),
+            cell(title),
+            cell("" if r["rows"] is None else str(r["rows"])),
+            cell(r["path"]),
         )
     return table
 
@@ -556,14 +736,22 @@ def tables_for(view: Any) -> list[RenderableType]:
     if kind == "tasks":
         return [tasks_table(records, view.title, view.caption, view.who)]
     if kind == "show":
-        return [show_panel(records)]
+        return show_tables(records, view.who)
     if kind == "units":
         return list(units_tables(records))
     if kind == "log":
         return [log_table(records)]
     if kind == "status":
-        return [status_table(records, view.by, view.caption)]
+        placeholders = [s for s in records if s.get("placeholder")]
+        tables: list[RenderableType] = []
+        if len(placeholders) < len(records):
+            tables.append(status_table(records, view.by, view.caption))
+        if placeholders:
+            tables.append(placeholder_table(placeholders))
+        return tables
     if kind == "pairs":
         make = pairs_digest_table if view.digest else pairs_table
         return [make(records, view.title, view.days_key, view.caption)]
+    if kind == "plans":
+        return [plans_table(records, view.caption)]
     raise ValueError(kind)

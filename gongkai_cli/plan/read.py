@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PlanError
+from ..inputs import NOT_REGULAR, NotRegularFileError, open_regular
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 32
@@ -20,7 +21,7 @@ MAX_DEPTH = 32
 def read_bytes(path: Path) -> bytes:
     """The plan file's bytes, or a PlanError that says why the file cannot be read."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:  # a FIFO or a device is refused, never waited on
             data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise PlanError(f"找不到计划文件：{path}") from None
@@ -28,6 +29,8 @@ def read_bytes(path: Path) -> bytes:
         raise PlanError(f"计划文件路径是一个目录：{path}") from None
     except PermissionError:
         raise PlanError(f"没有权限读取计划文件：{path}") from None
+    except NotRegularFileError:
+        raise PlanError(f"计划文件{NOT_REGULAR}：{path}") from None
     except OSError as exc:
         raise PlanError(f"无法读取计划文件 {path}：{exc.strerror or exc}") from None
     if len(data) > MAX_BYTES:

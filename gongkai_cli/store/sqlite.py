@@ -21,13 +21,28 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from ..errors import BusyError, GongkaiError, StateError
+from ..inputs import open_regular
 from ..model import Event, Mark
-from .base import Store, busy_seconds, same_mark, utc_now
+from .base import (
+    AMEND,
+    DONE,
+    MISSING,
+    MarkChange,
+    MarkOutcome,
+    MergeResult,
+    Store,
+    busy_seconds,
+    merge_choice,
+    outcome_of,
+    same_mark,
+    taken_over,
+    utc_now,
+)
 
 _T = TypeVar("_T")
 Doing = Literal["open", "read", "write"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x676B6169  # "gkai": tells a gongkai state file from any other SQLite file
 
 _SCHEMA_V1 = """
@@ -60,10 +75,64 @@ CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 """
 
-# Each entry upgrades the schema from version (key - 1) to version key, inside one transaction.
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+# Version 2: amendments and claims. Marks gain the phrase a unit claimed a row under and when and
+# by whom the date or evidence last changed. Events gain the actions amend and keep (a decided
+# import conflict), the values before the change, the claim and the import choice: the CHECK on
+# ``action`` cannot be altered in place, so the table is rebuilt with every row and ``seq`` kept
+# (an undo row's removed values are also copied to old_done_on / old_note, where version 2 keeps
+# them). The triggers are dropped first and created again: history stays append-only.
+_SCHEMA_V2 = """
+ALTER TABLE marks ADD COLUMN claimed_under TEXT;  -- the open-ended phrase a unit claimed the row under
+ALTER TABLE marks ADD COLUMN changed_at TEXT;     -- when the date or evidence last changed (NULL: never)
+ALTER TABLE marks ADD COLUMN changed_by TEXT;
+DROP TRIGGER IF EXISTS events_append_only_update;
+DROP TRIGGER IF EXISTS events_append_only_delete;
+DROP INDEX IF EXISTS events_by_task;
+ALTER TABLE events RENAME TO events_v1;
+CREATE TABLE events (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        TEXT    NOT NULL,
+    action    TEXT    NOT NULL CHECK (action IN ('done', 'undo', 'amend', 'keep')),
+    plan      TEXT    NOT NULL,
+    task_id   INTEGER NOT NULL,
+    unit      TEXT    NOT NULL,
+    done_on   TEXT,
+    note      TEXT,
+    by        TEXT    NOT NULL,
+    source    TEXT    NOT NULL DEFAULT 'cli', -- cli | import
+    old_done_on   TEXT,                      -- before an amend / undo / keep
+    old_note      TEXT,
+    claimed_under TEXT,
+    choice        TEXT CHECK (choice IS NULL OR choice IN ('mine', 'theirs', 'newer'))
+);
+INSERT INTO events (seq, at, action, plan, task_id, unit, done_on, note, by, source, old_done_on, old_note)
+SELECT seq, at, action, plan, task_id, unit, done_on, note, by, source,
+       CASE action WHEN 'undo' THEN done_on END, CASE action WHEN 'undo' THEN note END
+FROM events_v1 ORDER BY seq;
+DROP TABLE events_v1;
+CREATE INDEX events_by_task ON events (plan, task_id);
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+"""
 
-_MARK_COLUMNS = "plan, task_id, unit, done_on, note, by, marked_at"
+# Each entry upgrades the schema from version (key - 1) to version key, inside one transaction.
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+
+_MARK_COLUMNS = "plan, task_id, unit, done_on, note, by, marked_at, claimed_under, changed_at, changed_by"
+_EVENT_COLUMNS = (
+    "seq, at, action, plan, task_id, unit, done_on, note, by, source,"
+    " old_done_on, old_note, claimed_under, choice"
+)
+# A version 1 file is still read (reading never upgrades it): the columns it lacks read as NULL.
+_READ_COLUMNS = {
+    1: (
+        "plan, task_id, unit, done_on, note, by, marked_at, NULL, NULL, NULL",
+        "seq, at, action, plan, task_id, unit, done_on, note, by, source, NULL, NULL, NULL, NULL",
+    ),
+    SCHEMA_VERSION: (_MARK_COLUMNS, _EVENT_COLUMNS),
+}
 
 
 class SQLiteStore(Store):
@@ -71,11 +140,14 @@ class SQLiteStore(Store):
 
     kind = "sqlite"
 
-    def __init__(self, path: Path, conn: sqlite3.Connection | None, writable: bool) -> None:
+    def __init__(
+        self, path: Path, conn: sqlite3.Connection | None, writable: bool, version: int = SCHEMA_VERSION
+    ) -> None:
         self.path = path
         self._conn = conn  # None: nothing recorded yet (no file, or an empty one) and we only read
         self._writable = writable
         self._closed = False
+        self._marks_sql, self._events_sql = _READ_COLUMNS[version]
 
     @property
     def location(self) -> str:
@@ -107,7 +179,7 @@ class SQLiteStore(Store):
     # -- reading -----------------------------------------------------------------------------
 
     def plan_marks(self, plan_identity: str) -> dict[tuple[int, str], Mark]:
-        rows = self._read(f"SELECT {_MARK_COLUMNS} FROM marks WHERE plan = ?", (plan_identity,))
+        rows = self._read(f"SELECT {self._marks_sql} FROM marks WHERE plan = ?", (plan_identity,))
         return {(r[1], r[2]): _mark(r) for r in rows}
 
     def marked_pairs(self, plan_identity: str) -> frozenset[tuple[int, str]]:
@@ -115,8 +187,7 @@ class SQLiteStore(Store):
         return frozenset((r[0], r[1]) for r in rows)
 
     def events(self, plan_identity: str, task_id: int | None = None, unit: str | None = None) -> list[Event]:
-        sql = "SELECT seq, at, action, plan, task_id, unit, done_on, note, by, source FROM events"
-        sql += " WHERE plan = ?"
+        sql = f"SELECT {self._events_sql} FROM events WHERE plan = ?"
         args: list[object] = [plan_identity]
         if task_id is not None:
             sql += " AND task_id = ?"
@@ -125,13 +196,10 @@ class SQLiteStore(Store):
             sql += " AND unit = ?"
             args.append(unit)
         rows = self._read(sql + " ORDER BY seq", tuple(args))
-        return [
-            Event(r[0], r[1], r[2], r[3], r[4], r[5], _date(r[6]) if r[6] else None, r[7], r[8], r[9])
-            for r in rows
-        ]
+        return [_event_of(r) for r in rows]
 
     def all_marks(self) -> list[Mark]:
-        rows = self._read(f"SELECT {_MARK_COLUMNS} FROM marks ORDER BY plan, task_id, unit", ())
+        rows = self._read(f"SELECT {self._marks_sql} FROM marks ORDER BY plan, task_id, unit", ())
         return [_mark(r) for r in rows]
 
     def _open_connection(self) -> sqlite3.Connection | None:
@@ -177,27 +245,57 @@ class SQLiteStore(Store):
                     "DELETE FROM marks WHERE plan = ? AND task_id = ? AND unit = ?",
                     (plan_identity, task_id, unit),
                 )
-                _event(conn, "undo", mark, by, "cli")
+                _event(conn, "undo", mark, by, "cli", before=mark)
                 removed.append(mark)
             return removed, missing
 
         return self._write(work)
 
     def import_marks(self, marks: Iterable[Mark]) -> tuple[list[Mark], list[Mark], list[tuple[Mark, Mark]]]:
-        def work(conn: sqlite3.Connection) -> tuple[list[Mark], list[Mark], list[tuple[Mark, Mark]]]:
-            added: list[Mark] = []
-            same: list[Mark] = []
-            conflicts: list[tuple[Mark, Mark]] = []
+        result = self.merge_marks(marks, None)
+        return result.added, result.same, result.conflicts
+
+    def apply_changes(self, changes: Iterable[MarkChange]) -> list[MarkOutcome]:
+        def work(conn: sqlite3.Connection) -> list[MarkOutcome]:
+            outcomes = [outcome_of(_existing(conn, c.plan, c.task_id, c.unit), c) for c in changes]
+            if any(o.action == MISSING for o in outcomes):
+                return outcomes  # nothing written: COMMIT of an empty transaction
+            for outcome in outcomes:
+                if outcome.action == DONE and outcome.after is not None:
+                    _insert(conn, outcome.after, "cli")
+                elif outcome.action == AMEND and outcome.before and outcome.after:
+                    _replace(conn, outcome.after)
+                    _event(conn, AMEND, outcome.after, outcome.after.changed_by or outcome.after.by,
+                           "cli", before=outcome.before)  # fmt: skip
+            return outcomes
+
+        return self._write(work)
+
+    def merge_marks(self, marks: Iterable[Mark], prefer: str | None) -> MergeResult:
+        def work(conn: sqlite3.Connection) -> MergeResult:
+            result = MergeResult([], [], [], [], [])
             for mark in marks:
                 ours = _existing(conn, mark.plan, mark.task_id, mark.unit)
                 if ours is None:
                     _insert(conn, mark, "import")
-                    added.append(mark)
-                elif same_mark(ours, mark):
-                    same.append(ours)
+                    result.added.append(mark)
+                    continue
+                if same_mark(ours, mark):
+                    result.same.append(ours)
+                    continue
+                winner = merge_choice(ours, mark, prefer)
+                if winner is None:
+                    result.conflicts.append((ours, mark))
+                elif winner == "theirs":
+                    after = taken_over(ours, mark)
+                    _replace(conn, after)
+                    _event(conn, AMEND, after, after.changed_by or after.by, "import", ours, prefer)
+                    result.replaced.append((ours, mark))
                 else:
-                    conflicts.append((ours, mark))
-            return added, same, conflicts
+                    if not _kept_already(conn, mark):
+                        _event(conn, "keep", mark, mark.changed_by or mark.by, "import", ours, prefer)
+                    result.kept.append((ours, mark))
+            return result
 
         return self._write(work)
 
@@ -235,17 +333,52 @@ def _existing(conn: sqlite3.Connection, plan: str, task_id: int, unit: str) -> M
 
 
 def _insert(conn: sqlite3.Connection, mark: Mark, source: str) -> None:
+    conn.execute(f"INSERT INTO marks ({_MARK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _values(mark))
+    _event(conn, DONE, mark, mark.by, source)
+
+
+def _replace(conn: sqlite3.Connection, mark: Mark) -> None:
+    """Overwrite the pair's mark (the history keeps the old one in the event written with it)."""
     conn.execute(
-        f"INSERT INTO marks ({_MARK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (mark.plan, mark.task_id, mark.unit, mark.done_on.isoformat(), mark.note, mark.by, mark.marked_at),
+        "UPDATE marks SET done_on = ?, note = ?, by = ?, marked_at = ?, claimed_under = ?,"
+        " changed_at = ?, changed_by = ? WHERE plan = ? AND task_id = ? AND unit = ?",
+        (*_values(mark)[3:], mark.plan, mark.task_id, mark.unit),
     )
-    _event(conn, "done", mark, mark.by, source)
 
 
-def _event(conn: sqlite3.Connection, action: str, mark: Mark, by: str, source: str) -> None:
+def _values(mark: Mark) -> tuple[object, ...]:
+    return (
+        mark.plan, mark.task_id, mark.unit, mark.done_on.isoformat(), mark.note, mark.by, mark.marked_at,
+        mark.claimed_under, mark.changed_at, mark.changed_by,
+    )  # fmt: skip
+
+
+def _kept_already(conn: sqlite3.Connection, theirs: Mark) -> bool:
+    """Whether the pair's last event already records keeping ours against this same version."""
+    row = conn.execute(
+        "SELECT action, done_on, note, by FROM events WHERE plan = ? AND task_id = ? AND unit = ?"
+        " ORDER BY seq DESC LIMIT 1",
+        (theirs.plan, theirs.task_id, theirs.unit),
+    ).fetchone()
+    return row is not None and tuple(row) == (
+        "keep",
+        theirs.done_on.isoformat(),
+        theirs.note,
+        theirs.changed_by or theirs.by,
+    )
+
+
+def _event(
+    conn: sqlite3.Connection,
+    action: str,
+    mark: Mark,
+    by: str,
+    source: str,
+    before: Mark | None = None,
+    choice: str | None = None,
+) -> None:
     conn.execute(
-        "INSERT INTO events (at, action, plan, task_id, unit, done_on, note, by, source)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO events ({_EVENT_COLUMNS.split(', ', 1)[1]}) VALUES ({', '.join('?' * 13)})",
         (
             utc_now(),
             action,
@@ -256,8 +389,19 @@ def _event(conn: sqlite3.Connection, action: str, mark: Mark, by: str, source: s
             mark.note,
             by,
             source,
+            before.done_on.isoformat() if before else None,
+            before.note if before else None,
+            mark.claimed_under,
+            choice,
         ),
     )
+
+
+def _event_of(r: tuple[Any, ...]) -> Event:
+    return Event(
+        r[0], r[1], r[2], r[3], r[4], r[5], _date(r[6]) if r[6] else None, r[7], r[8], r[9],
+        _date(r[10]) if r[10] else None, r[11], r[12], r[13],
+    )  # fmt: skip
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
@@ -281,6 +425,9 @@ def _mark(row: tuple[Any, ...]) -> Mark:
         note=None if row[4] is None else str(row[4]),
         by=str(row[5]),
         marked_at=str(row[6]),
+        claimed_under=None if row[7] is None else str(row[7]),
+        changed_at=None if row[8] is None else str(row[8]),
+        changed_by=None if row[9] is None else str(row[9]),
     )
 
 
@@ -386,17 +533,17 @@ def open_sqlite(path: Path, write: bool) -> SQLiteStore:
     if write and not _writable(path):
         raise StateError(f"状态文件所在位置不可写入（只读的目录或文件系统）：{path}")
     try:
-        conn, ready = _connect(path, write, immutable=False)
+        conn, version = _connect(path, write, immutable=False)
     except StateError:
         if write or _writable(path):
             raise
         # A read-only place (a CD, a read-only mount) cannot hold SQLite's shared-memory file;
         # nobody can be writing there, so the file can be read as immutable.
-        conn, ready = _connect(path, write, immutable=True)
-    if not ready:  # an empty file and we only read: nothing recorded yet
+        conn, version = _connect(path, write, immutable=True)
+    if not version:  # an empty file and we only read: nothing recorded yet
         _guard(path, "open", conn.close)
         return SQLiteStore(path, None, writable=False)
-    return SQLiteStore(path, conn, writable=write)
+    return SQLiteStore(path, conn, writable=write, version=version)
 
 
 def _writable(path: Path) -> bool:
@@ -404,7 +551,7 @@ def _writable(path: Path) -> bool:
     return os.access(target, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
-def _connect(path: Path, write: bool, immutable: bool) -> tuple[sqlite3.Connection, bool]:
+def _connect(path: Path, write: bool, immutable: bool) -> tuple[sqlite3.Connection, int]:
     timeout = busy_seconds()
 
     def connect() -> sqlite3.Connection:
@@ -415,17 +562,17 @@ def _connect(path: Path, write: bool, immutable: bool) -> tuple[sqlite3.Connecti
 
     conn = _guard(path, "open", connect)
     try:
-        ready = _prepare(conn, path, write)
+        version = _prepare(conn, path, write)
     except BaseException:
         _guard(path, "open", conn.close)
         raise
-    return conn, ready
+    return conn, version
 
 
 def _check_header(path: Path) -> None:
     """Refuse a file that is not SQLite at all before SQLite sees it."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:  # a FIFO or a device is refused, never waited on
             head = fh.read(16)
     except OSError as exc:
         raise StateError(f"无法读取状态文件 {path}：{exc.strerror or exc}") from None
@@ -433,8 +580,9 @@ def _check_header(path: Path) -> None:
         raise StateError(f"{path} 不是 gongkai 的状态文件（不是 SQLite 数据库），未做任何改动")
 
 
-def _prepare(conn: sqlite3.Connection, path: Path, write: bool) -> bool:
-    """Check what the file is and bring its schema up to date when writing; False: empty, read-only."""
+def _prepare(conn: sqlite3.Connection, path: Path, write: bool) -> int:
+    """Check what the file is and bring its schema up to date when writing. Returns the schema
+    version to read it as; 0: an empty file opened to read (nothing recorded yet)."""
 
     def header() -> tuple[int, int, int]:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_seconds() * 1000)}")
@@ -456,15 +604,17 @@ def _prepare(conn: sqlite3.Connection, path: Path, write: bool) -> bool:
     if version == SCHEMA_VERSION:
         if write:
             _guard(path, "open", lambda: conn.execute("PRAGMA synchronous = FULL"))
-        return True
+        return version
     if not write:
         if app_id == 0 and not tables:  # an empty file: nothing recorded yet
-            return False
+            return 0
+        if version in _READ_COLUMNS:  # an older file reads as it is; the next write upgrades it
+            return version
         raise StateError(
             f"状态文件 {path} 的格式版本 {version} 较旧，运行任一写入命令（如 gongkai done）即可升级"
         )
     _guard(path, "write", lambda: _migrate(conn, version))
-    return True
+    return SCHEMA_VERSION
 
 
 def _migrate(conn: sqlite3.Connection, version: int) -> None:

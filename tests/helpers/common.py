@@ -268,3 +268,17 @@ def marker_command(target: str, pairs: list[tuple[int, str]], hold: float | None
         IDENTITY,
         *(f"{t}:{u}" for t, u in pairs),
     ]
+
+
+def run_installed(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """The installed ``gongkai`` entry point, as a user runs it, with this process's environment
+    (its GONGKAI_STATE, NO_COLOR and COLUMNS from the autouse fixture) plus ``env``."""
+    return subprocess.run(
+        [installed_gongkai(), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )

@@ -1,0 +1,360 @@
+"""Hostile input through the installed command: each case must end with its documented exit code,
+exactly one line on stderr and no traceback, within a generous bound (the subprocess timeout: a
+hang fails, speed is never asserted), and a rejected command leaves the state file byte-identical.
+
+Beside the rejections: output paths that are not regular files are never replaced, file modes are
+kept, Ctrl-C and a non-UTF-8 locale end cleanly, and a fault nobody foresaw is still one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import stat
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .helpers.common import installed_gongkai
+
+BOUND = 30  # seconds: far above any honest run; only a hang reaches it
+
+
+def gongkai(
+    *args: str, env: dict[str, str] | None = None, stdout: object = subprocess.PIPE, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [installed_gongkai(), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,  # type: ignore[arg-type]
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=BOUND,
+        cwd=cwd,
+    )
+
+
+def fingerprint(state: Path) -> dict[str, str]:
+    """sha256 of the state file and of its write-ahead log when that holds anything (committed
+    marks may still be there); an empty log carries nothing."""
+    out = {}
+    for path in (state, state.with_name(state.name + "-wal")):
+        if path.exists() and path.stat().st_size:
+            out[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture
+def place(tmp_path: Path) -> Path:
+    """A working directory with a state file holding one mark, a FIFO nobody writes to and reads
+    from, and a dangling symbolic link."""
+    state = tmp_path / "state.sqlite3"
+    r = gongkai("done", "7", "--unit", "区教体局", "--date", "2023-11-20", env={"GONGKAI_STATE": str(state)})
+    assert r.returncode == 0, r.stderr
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "nowhere" / "x.md")
+    return tmp_path
+
+
+@pytest.fixture
+def devices(tmp_path: Path) -> dict[str, str]:
+    """Character devices to write to. As root, nodes of our own for /dev/null and /dev/full (1,3 and
+    1,7) in tmp_path: a regression that replaces what it writes to (issue 12 item 1: exports used to
+    rename a file over /dev/null) then replaces only these. An ordinary user gets the real ones,
+    which only root could replace."""
+    if os.geteuid() != 0:
+        return {"null": "/dev/null", "full": "/dev/full"}
+    out = {}
+    for name, minor in (("null", 3), ("full", 7)):
+        node = tmp_path / "dev" / name
+        node.parent.mkdir(exist_ok=True)
+        try:
+            os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+        except OSError as exc:
+            pytest.skip(f"cannot make a device node here ({exc.strerror}); the real one is not risked")
+        out[name] = str(node)
+    return out
+
+
+@dataclass
+class Case:
+    args: tuple[str, ...]
+    code: int
+    env: dict[str, str] = field(default_factory=dict)
+    says: str = ""  # a fragment of the one line
+    stdout_to: str | None = None  # a file stdout is redirected to
+
+
+CASES = {
+    # issue 12 item 6: a FIFO is refused at once, never waited on
+    "plan-fifo": Case(("tasks", "--plan", "fifo"), 3, says="不是普通文件"),
+    "state-fifo-read": Case(("tasks", "--state", "fifo"), 4, says="不是普通文件"),
+    "state-fifo-write": Case(("done", "8", "--unit", "区教体局", "--state", "fifo"), 4, says="不是普通文件"),
+    "import-fifo": Case(("marks", "import", "fifo"), 7, says="不是普通文件"),
+    "import-dev-zero": Case(("marks", "import", "/dev/zero"), 7, says="不是普通文件"),
+    "plan-dev-zero": Case(("tasks", "--plan", "/dev/zero"), 3, says="不是普通文件"),
+    # issue 12 item 10: empty paths are usage errors, not the defaults
+    "state-empty": Case(("done", "8", "--unit", "区教体局", "--state", ""), 2, says="--state"),
+    "plan-empty": Case(("tasks", "--plan", ""), 2, says="--plan"),
+    # issue 12 item 5: the wait for a busy state file must be a number of seconds
+    **{
+        f"busy-timeout-{value}": Case(
+            ("done", "8", "--unit", "区教体局"),
+            2,
+            env={"GONGKAI_BUSY_TIMEOUT": value},
+            says="GONGKAI_BUSY_TIMEOUT",
+        )
+        for value in ("inf", "nan", "-1", "1e400", "十秒")
+    },
+    # issue 12 item 5: stdout on a full device
+    "stdout-full-table": Case(("tasks",), 6, says="无法写出输出", stdout_to="{full}"),
+    "stdout-full-json": Case(("tasks", "-f", "json"), 6, says="无法写出输出", stdout_to="{full}"),
+    "stdout-full-marks": Case(("marks", "export"), 6, says="无法写出输出", stdout_to="{full}"),
+    # issue 12 item 1: output paths that are not regular files are never replaced
+    "export-dev-full": Case(("export", "md", "-o", "{full}"), 6, says="No space left on device"),
+    "export-fifo-no-reader": Case(("export", "md", "-o", "fifo"), 6, says="管道"),
+    "marks-export-fifo": Case(("marks", "export", "-o", "fifo"), 6, says="管道"),
+    "export-dangling-link": Case(("export", "md", "-o", "dangling.md"), 6, says="符号链接"),
+    "export-directory": Case(("export", "md", "-o", "."), 6, says="目录"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_rejected_with_one_line(name: str, place: Path, devices: dict[str, str]) -> None:
+    case = CASES[name]
+    state = place / "state.sqlite3"
+    before = fingerprint(state)
+    specials = {p: stat.S_IFMT(os.lstat(p).st_mode) for p in (place / "fifo", place / "dangling.md")}
+    specials |= {Path(p): stat.S_IFCHR for p in devices.values()}
+    env = {"GONGKAI_STATE": str(state), **case.env}
+    args = [a.format(**devices) for a in case.args]
+    if case.stdout_to:
+        with open(case.stdout_to.format(**devices), "w") as sink:
+            r = gongkai(*args, env=env, stdout=sink, cwd=place)
+    else:
+        r = gongkai(*args, env=env, cwd=place)
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("错误：") and case.says in lines[0], lines[0]
+    assert r.returncode == case.code, r.stderr
+    assert fingerprint(state) == before
+    assert {p: stat.S_IFMT(os.lstat(p).st_mode) for p in specials} == specials  # nothing replaced
+
+
+def test_validate_refuses_a_fifo_at_once(place: Path) -> None:
+    """validate reports a plan's problems on stdout (exit 1), a FIFO included."""
+    r = gongkai("validate", "fifo", cwd=place)
+    assert r.returncode == 1
+    assert r.stdout.splitlines() == ["计划文件不是普通文件（是管道、设备或套接字）：fifo"]
+    assert "Traceback" not in r.stderr
+
+
+# -- output files: what is at the path decides, and modes are kept ------------------------------
+
+
+def test_export_to_dev_null_writes_through_and_leaves_the_device(
+    place: Path, devices: dict[str, str]
+) -> None:
+    null = Path(devices["null"])
+    r = gongkai("export", "md", "-o", str(null), cwd=place)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_ISCHR(os.lstat(null).st_mode)
+    assert not list(null.parent.glob(".gongkai-*"))
+
+
+def test_export_to_a_fifo_with_a_reader_streams_into_it(place: Path) -> None:
+    reader = os.open(place / "fifo", os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        proc = subprocess.Popen(
+            [installed_gongkai(), "marks", "export", "-o", "fifo"],
+            cwd=place,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "GONGKAI_STATE": str(place / "state.sqlite3")},
+        )
+        received = b""
+        deadline = time.monotonic() + BOUND
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(reader, 65536)
+            except BlockingIOError:
+                chunk = None
+            if chunk:
+                received += chunk
+            elif proc.poll() is not None:
+                break
+            else:
+                time.sleep(0.02)
+        assert proc.wait(timeout=BOUND) == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        os.close(reader)
+    assert b'"task_id": 7' in received
+    assert stat.S_ISFIFO(os.lstat(place / "fifo").st_mode)
+
+
+def test_a_symlink_is_followed_to_its_file_and_stays_a_link(place: Path) -> None:
+    target = place / "report.md"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o640)
+    (place / "link.md").symlink_to("report.md")
+    r = gongkai("export", "md", "-o", "link.md", cwd=place)
+    assert r.returncode == 0, r.stderr
+    assert (place / "link.md").is_symlink()
+    assert os.readlink(place / "link.md") == "report.md"
+    assert target.read_text(encoding="utf-8").startswith("#")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize("command", [("export", "md"), ("marks", "export")])
+def test_an_existing_file_keeps_its_mode(command: tuple[str, ...], place: Path) -> None:
+    out = place / "private.out"
+    out.write_text("secret\n", encoding="utf-8")
+    out.chmod(0o600)
+    r = gongkai(*command, "-o", str(out), env={"GONGKAI_STATE": str(place / "state.sqlite3")})
+    assert r.returncode == 0, r.stderr
+    assert out.read_text(encoding="utf-8") != "secret\n"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_a_new_file_honours_the_umask(umask: int, place: Path) -> None:
+    out = place / f"new-{umask:o}.md"
+    r = subprocess.run(
+        [
+            "sh",
+            "-c",
+            f'umask {umask:03o} && exec "$0" "$@"',
+            installed_gongkai(),
+            "export",
+            "md",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+        stdin=subprocess.DEVNULL,
+    )
+    assert r.returncode == 0, r.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+def test_the_longest_file_name_the_file_system_allows_works(place: Path) -> None:
+    name = "台账" * 40 + "a" * (253 - 6 * 40 - 3) + ".md"  # 253 bytes in UTF-8
+    assert len(name.encode("utf-8")) == 253
+    r = gongkai("export", "md", "-o", name, cwd=place)
+    assert r.returncode == 0, r.stderr
+    assert (place / name).stat().st_size > 0
+    assert not list(place.glob(".gongkai-*"))  # no temporary file left behind
+
+
+# -- interruptions, locales, and the unforeseen --------------------------------------------------
+
+
+def test_ctrl_c_is_one_line_and_exit_130(place: Path) -> None:
+    """gongkai blocks writing into a FIFO whose reader does not read; SIGINT then ends it."""
+    reader = os.open(place / "fifo", os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        proc = subprocess.Popen(
+            [installed_gongkai(), "export", "md", "-o", "fifo"],
+            cwd=place,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "GONGKAI_STATE": str(place / "state.sqlite3")},
+        )
+        deadline = time.monotonic() + BOUND
+        while time.monotonic() < deadline:  # until it waits for the pipe to drain
+            try:
+                if "pipe_write" in Path(f"/proc/{proc.pid}/wchan").read_text():
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=BOUND)
+    finally:
+        os.close(reader)
+    assert proc.returncode == 130
+    assert err == "错误：已中断\n"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PYTHONIOENCODING": "latin-1"},
+        {"PYTHONIOENCODING": "ascii"},
+        {"LANG": "C", "LC_ALL": "C"},
+        {"LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""},
+    ],
+)
+def test_a_non_utf8_locale_still_gets_utf8_json(env: dict[str, str], place: Path) -> None:
+    r = subprocess.run(
+        [installed_gongkai(), "tasks", "--section", "二", "-f", "json"],
+        capture_output=True,
+        env={**os.environ, "GONGKAI_STATE": str(place / "state.sqlite3"), **env},
+        timeout=BOUND,
+        stdin=subprocess.DEVNULL,
+    )
+    assert b"Traceback" not in r.stderr
+    if r.returncode == 0:
+        import json
+
+        rows = json.loads(r.stdout.decode("utf-8"))
+        assert [row["id"] for row in rows] == [6, 7, 8, 9, 10, 11, 12]  # (二) has rows 6-12
+    else:  # PYTHONUTF8=0 under LC_ALL=C: Python itself decodes the argument as ASCII
+        assert r.returncode == 2
+        assert len(r.stderr.splitlines()) == 1
+
+
+def test_a_unit_named_in_a_non_utf8_locale_is_one_line_at_worst(place: Path) -> None:
+    r = subprocess.run(
+        [installed_gongkai(), "tasks", "--unit", "区教体局"],
+        capture_output=True,
+        env={**os.environ, "GONGKAI_STATE": str(place / "state.sqlite3"), "LC_ALL": "C", "PYTHONUTF8": "0"},
+        timeout=BOUND,
+        stdin=subprocess.DEVNULL,
+    )
+    assert b"Traceback" not in r.stderr
+    assert r.returncode in (0, 2)
+    assert len(r.stderr.splitlines()) <= 2  # a table's hint line at most, or one error line
+
+
+@pytest.fixture
+def broken_yaml(tmp_path: Path) -> dict[str, str]:
+    """A PyYAML whose import fails, first on PYTHONPATH: a fault in the environment gongkai cannot
+    foresee. A plan gongkai has not cached yet must be parsed, so it is reached."""
+    fake = tmp_path / "site" / "yaml"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text('raise RuntimeError("a broken PyYAML install")\n', encoding="utf-8")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("schema: 1\n", encoding="utf-8")
+    return {"PYTHONPATH": str(tmp_path / "site"), "GONGKAI_CACHE": str(tmp_path / "cache"), "PLAN": str(plan)}
+
+
+def test_an_unforeseen_fault_is_one_line_with_the_debug_hint(
+    broken_yaml: dict[str, str], place: Path
+) -> None:
+    state = place / "state.sqlite3"
+    before = fingerprint(state)
+    r = gongkai("tasks", "--plan", broken_yaml["PLAN"], env={**broken_yaml, "GONGKAI_STATE": str(state)})
+    assert r.returncode == 70
+    assert "Traceback" not in r.stderr
+    assert r.stderr.splitlines() == [
+        "错误：意外的内部错误（RuntimeError：a broken PyYAML install）。"
+        "设置环境变量 GONGKAI_DEBUG=1 再运行可看到详细信息"
+    ]
+    assert fingerprint(state) == before
+
+
+def test_gongkai_debug_shows_the_traceback(broken_yaml: dict[str, str]) -> None:
+    r = gongkai("tasks", "--plan", broken_yaml["PLAN"], env={**broken_yaml, "GONGKAI_DEBUG": "1"})
+    assert r.returncode == 70
+    assert r.stderr.startswith("Traceback (most recent call last):")
+    assert 'raise RuntimeError("a broken PyYAML install")' in r.stderr
+    assert r.stderr.splitlines()[-1].startswith("错误：意外的内部错误（RuntimeError")
