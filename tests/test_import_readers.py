@@ -698,6 +698,46 @@ def test_deep_page_without_a_doctype_is_read_as_html(tmp_path: Path) -> None:
         read_document(path)
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<a " * 200_000,
+        "</" * 500_000,
+        "<![" * 100_000,
+        "<table><tr><td>" + "<a x=1 " * 100_000,
+        "<!--" * 100_000,
+    ],
+)
+def test_html_that_makes_the_parser_backtrack(tmp_path: Path, markup: str) -> None:
+    """Unclosed tags piled up: html.parser alone takes minutes (or raises); read in seconds."""
+    path = tmp_path / "回溯.html"
+    path.write_text(f"<html><body><table><tr><td>甲<td>乙<tr><td>丙<td>丁</table>{markup}", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, "html", str(path)], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert proc.returncode == 0 and not proc.stderr, proc.stderr[-2000:]
+    result = json.loads(proc.stdout)
+    assert result == {"tables": 1} or (result.get("error") == "SourceError" and "\n" not in result["message"])
+
+
+def test_html_table_end_closes_unclosed_cells(tmp_path: Path) -> None:
+    """<td> and <tr> left open, no <tbody>: </table> still ends the table, and the next is its own."""
+    page = "<table><tr><td>甲<td>乙<tr><td>丙<td>丁</table><p>中间</p>"
+    page += "<table><tr><td>戊<td>己<tr><td>庚<td>辛</table>"
+    (tmp_path / "t.html").write_text(page, encoding="utf-8")
+    document = read(tmp_path / "t.html")
+    assert [texts(t) for t in document.tables] == [[["甲", "乙"], ["丙", "丁"]], [["戊", "己"], ["庚", "辛"]]]
+    assert document.paragraphs == ["中间"]
+
+
+def test_defuse_keeps_real_tags_and_escapes_unclosed_ones() -> None:
+    from gongkai_cli.importers.html import defuse
+
+    assert defuse('<p class="a">x > y</p><td>') == '<p class="a">x > y</p><td>'
+    assert defuse("<a <b>c</b> <d") == "&lt;a <b>c</b> &lt;d"
+    assert defuse("1 < 2 <br>") == "1 &lt; 2 <br>"
+
+
 def test_html_span_bomb(tmp_path: Path) -> None:
     path = tmp_path / "跨.html"
     path.write_text(

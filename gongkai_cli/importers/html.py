@@ -61,10 +61,13 @@ def read(path: Path) -> Document:
         files.expect(path, "html")
     if path.stat().st_size > MAX_HTML_BYTES:
         raise SourceError(f"{path} 超过网页导入上限 {MAX_HTML_BYTES // (1024 * 1024)} MB")
-    text = decode(path.read_bytes())
+    text = defuse(decode(path.read_bytes()))
     parser = _Parser(path)
-    parser.feed(text)
-    parser.close()
+    try:
+        parser.feed(text)
+        parser.close()
+    except (AssertionError, ValueError):  # _markupbase asserts on some broken declarations
+        raise SourceError(f"{path} 的网页标记已损坏，无法解析：请在浏览器中打开后另存为网页再导入") from None
     parser.finish()
     data = [t for i, t in enumerate(parser.tables) if i not in parser.holders and _looks_like_data(t)]
     return Document(str(path), "html", data or [t for t in parser.tables if t.rows], parser.paragraphs)
@@ -86,6 +89,37 @@ def decode(data: bytes) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
     return data.decode("gb18030", errors="replace")
+
+
+_ANGLE = re.compile(r"[<>]")
+
+
+def defuse(text: str) -> str:
+    """Escape every "<" that no ">" closes before the next "<": text, not a tag.
+
+    html.parser's tolerant start-tag pattern backtracks without end over an unclosed tag followed by
+    more tag-like text ("<a <a <a …": 60 KB took 30 s), and "</</</…" is quadratic too. A real tag
+    closes before the next one opens, so escaping the rest changes nothing a page means. Linear."""
+    out: list[str] = []
+    start = 0
+    pending = -1
+    for match in _ANGLE.finditer(text):
+        if match.group() == ">":
+            pending = -1
+            continue
+        if pending >= 0:
+            out.append(text[start:pending])
+            out.append("&lt;")
+            start = pending + 1
+        pending = match.start()
+    if pending >= 0:
+        out.append(text[start:pending])
+        out.append("&lt;")
+        start = pending + 1
+    if not out:
+        return text
+    out.append(text[start:])
+    return "".join(out)
 
 
 def _looks_like_data(table: Table) -> bool:
@@ -172,9 +206,12 @@ class _Parser(HTMLParser):
             if tag == "br":
                 self._break()
             return
-        boundary = (
-            ("table",) if tag in ("td", "th", "tr", "tbody", "thead", "tfoot") else ("table", "td", "th")
-        )
+        if tag == "table":
+            boundary: tuple[str, ...] = ()  # </table> closes its open rows and cells
+        elif tag in ("td", "th", "tr", "tbody", "thead", "tfoot"):
+            boundary = ("table",)
+        else:
+            boundary = ("table", "td", "th")
         for i in range(len(self.stack) - 1, -1, -1):
             name = self.stack[i]
             if name == tag:
