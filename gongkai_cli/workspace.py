@@ -649,13 +649,13 @@ class Workspace:
         decides them (mine / theirs / newer), each decision recorded in the history."""
         from .store import parse_export
 
-        return self._merge(parse_export(text, where), prefer)
+        return self._merge(parse_export(text, where, self.today), prefer)
 
     def import_marks_file(self, path: str | Path, prefer: str | None = None) -> ImportResult:
         """``import_marks`` from a file; a file that cannot be read as an export is a SourceError."""
         from .store import read_export
 
-        return self._merge(read_export(path), prefer)
+        return self._merge(read_export(path, self.today), prefer)
 
     def _merge(self, marks: list[Mark], prefer: str | None) -> ImportResult:
         if prefer is not None and prefer not in PREFER_VALUES:

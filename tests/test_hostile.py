@@ -375,3 +375,204 @@ def test_a_missing_file_is_said_in_chinese(args: tuple[str, ...], tmp_path: Path
     assert "No such file" not in r.stderr
     assert r.stderr.startswith("错误：") and len(r.stderr.splitlines()) == 1
     assert "不存在" in r.stderr or "找不到" in r.stderr, r.stderr
+
+
+# -- the state file: damaged or altered files, a full disk, ids beyond SQLite's integers ------------
+
+
+def _sql(path: Path, *statements: str) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    finally:
+        conn.close()
+
+
+def _marks_page_garbled(state: Path) -> None:
+    """Bytes written over the header of the marks table's root page (the page SQLite says it is)."""
+    import sqlite3
+
+    conn = sqlite3.connect(state)
+    try:
+        (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'marks'").fetchone()
+        (size,) = conn.execute("PRAGMA page_size").fetchone()
+    finally:
+        conn.close()
+    with open(state, "r+b") as fh:
+        fh.seek((root - 1) * size)
+        fh.write(b"\x07" * 12)
+
+
+STATE_DAMAGE = {
+    "done-on-not-a-date": lambda s: _sql(s, "UPDATE marks SET done_on = '二〇二三年'"),
+    "by-a-blob": lambda s: _sql(s, "UPDATE marks SET by = x'00ff'"),
+    "events-table-missing": lambda s: _sql(
+        s,
+        "DROP TRIGGER events_append_only_delete",
+        "DROP TRIGGER events_append_only_update",
+        "DROP TABLE events",
+    ),
+    "marks-table-changed": lambda s: _sql(
+        s, "DROP TABLE marks", "CREATE TABLE marks (plan TEXT, task_id TEXT, unit TEXT, done_on BLOB)"
+    ),
+    "marks-page-garbled": _marks_page_garbled,
+}
+
+
+WRITES = {
+    "done": ("done", "7", "--unit", "区教体局", "--date", "2023-11-21"),
+    "undo": ("undo", "7", "--unit", "区教体局"),
+}
+READS = {"tasks": ("tasks", "--status", "done", "-f", "json"), "marks-export": ("marks", "export")}
+
+
+@pytest.mark.parametrize(
+    ("damage", "command"),
+    [
+        (d, c)
+        for d in STATE_DAMAGE
+        for c in [*WRITES, *READS]
+        if not (d == "events-table-missing" and c in READS)
+    ],
+)
+def test_a_damaged_or_altered_state_file_is_one_line_exit_4(damage: str, command: str, place: Path) -> None:
+    """(Reading marks needs no events table: only the commands that write an event need it.)"""
+    args = {**WRITES, **READS}[command]
+    state = place / "state.sqlite3"
+    STATE_DAMAGE[damage](state)
+    before = fingerprint(state)
+    r = gongkai(*args, env={"GONGKAI_STATE": str(state)}, cwd=place)
+    assert "Traceback" not in r.stderr
+    assert r.returncode == 4, r.stderr
+    assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith("错误：") and "状态文件" in r.stderr, (
+        r.stderr
+    )
+    assert fingerprint(state) == before
+
+
+def test_a_task_id_beyond_64_bits_is_refused_by_done_in_one_line(place: Path) -> None:
+    """A plan may number a row 2^63 (validate accepts it); SQLite keeps 64-bit integers only."""
+    from .helpers.common import BUILT_IN_PLAN
+
+    plan = place / "big.yaml"
+    text = BUILT_IN_PLAN.read_text(encoding="utf-8").replace(
+        "\n  - id: 59\n", "\n  - id: 9223372036854775808\n"
+    )
+    plan.write_text(text, encoding="utf-8")
+    state = place / "state.sqlite3"
+    before = fingerprint(state)
+    env = {"GONGKAI_STATE": str(state)}
+    r = gongkai("done", "9223372036854775808", "--unit", "区政府办公室", "--plan", str(plan), env=env)
+    assert "Traceback" not in r.stderr
+    assert r.returncode == 4, r.stderr
+    assert r.stderr.splitlines() == [
+        f"错误：任务编号 9223372036854775808 超出状态文件能记录的范围（最大 9223372036854775807），"
+        f"未做任何改动：{state}"
+    ]
+    assert fingerprint(state) == before
+    r = gongkai("log", "9223372036854775808", "--plan", str(plan), "-f", "json", env=env)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "[]\n", "")
+
+
+def test_a_full_disk_inside_a_write_is_one_line_and_loses_nothing(tmp_path: Path) -> None:
+    """A real, tiny file system, filled up but for a few pages: the write transaction fails."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)], capture_output=True
+    ).returncode:
+        pytest.skip("mount is not permitted here")
+    try:
+        state = mnt / "state.sqlite3"
+        env = {"GONGKAI_STATE": str(state)}
+        assert gongkai("done", "7", "--unit", "区教体局", "--date", "2023-11-20", env=env).returncode == 0
+        fd = os.open(mnt / "filler", os.O_WRONLY | os.O_CREAT)  # fill the disk, then give back 40 KB
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        os.truncate(mnt / "filler", os.path.getsize(mnt / "filler") - 40 * 1024)
+        before = fingerprint(state)
+        r = gongkai(
+            "done",
+            *map(str, range(1, 30)),
+            "--all-units",
+            "--note",
+            "证" * 3000,
+            "--date",
+            "2023-11-21",
+            env=env,
+        )
+        assert "Traceback" not in r.stderr
+        assert r.returncode == 4, r.stderr
+        assert len(r.stderr.splitlines()) == 1 and "磁盘已满" in r.stderr, r.stderr
+        assert fingerprint(state) == before
+        (mnt / "filler").unlink()
+        r = gongkai("log", "-f", "json", env=env)
+        assert r.returncode == 0 and r.stdout.count('"task_id"') == 1, r.stdout
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+# -- marks import: what `done --date` refuses, and JSON built to exhaust the parser ----------------
+
+
+def _export(**changes: object) -> str:
+    import json
+
+    mark = {
+        "plan": "济任政办字〔2023〕24号#2023", "task_id": 8, "unit": "区教体局", "done_on": "2023-11-20",
+        "note": None, "by": "张三", "marked_at": "2023-11-20T08:00:00+00:00",
+    }  # fmt: skip
+    doc: dict[str, object] = {"format": "gongkai-marks", "version": 1, "marks": [mark]}
+    for key, value in changes.items():
+        (mark if key in mark or key in ("changed_at",) else doc)[key] = value
+    return json.dumps(doc, ensure_ascii=False)
+
+
+IMPORT_FILES = {
+    "done-on-future": (_export(done_on="2999-12-31"), "晚于今天"),
+    "done-on-week-form": (_export(done_on="2023-W47-1"), "done_on"),
+    "done-on-compact": (_export(done_on="20231120"), "done_on"),
+    "marked-at-not-a-time": (_export(marked_at="昨天"), "marked_at"),
+    "marked-at-future": (_export(marked_at="2999-01-01T00:00:00+00:00"), "marked_at"),
+    "changed-at-not-a-time": (_export(changed_at="later"), "changed_at"),
+    "version-true": (_export(version=True), "版本"),
+    "version-minus-one": (_export(version=-1), "版本"),
+    "version-zero": (_export(version=0), "版本"),
+    "huge-integer": ('{"format": "gongkai-marks", "version": 1, "marks": [' + "9" * 5000 + "]}", "整数"),
+    "deep-nesting": (
+        '{"format": "gongkai-marks", "version": 1, "marks": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        "嵌套",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(IMPORT_FILES))
+def test_a_bad_marks_import_is_one_line_exit_7(name: str, place: Path) -> None:
+    text, says = IMPORT_FILES[name]
+    (place / "in.json").write_text(text, encoding="utf-8")
+    state = place / "state.sqlite3"
+    before = fingerprint(state)
+    r = gongkai("marks", "import", "in.json", env={"GONGKAI_STATE": str(state)}, cwd=place)
+    assert "Traceback" not in r.stderr
+    assert r.returncode == 7, r.stderr
+    assert len(r.stderr.splitlines()) == 1 and says in r.stderr, r.stderr
+    assert fingerprint(state) == before
+
+
+def test_a_marks_export_with_a_utf8_bom_imports(place: Path) -> None:
+    (place / "in.json").write_bytes(b"\xef\xbb\xbf" + _export().encode("utf-8"))
+    state = place / "state.sqlite3"
+    r = gongkai("marks", "import", "in.json", env={"GONGKAI_STATE": str(state)}, cwd=place)
+    assert r.returncode == 0, r.stderr
+    r = gongkai("log", "8", "-f", "json", env={"GONGKAI_STATE": str(state)})
+    assert '"by": "张三"' in r.stdout, r.stdout

@@ -734,25 +734,29 @@ def test_import_reports_conflicts_without_overwriting(run, backend: SqliteBacken
         ('{"format": "gongkai-marks", "version": 1, "marks": [{"plan": 1}]}', "第 1 条", 7),
         (
             '{"format": "gongkai-marks", "version": 1, "marks": [{"plan": "' + IDENTITY + '", "task_id": 7,'
-            ' "unit": "区教体局", "done_on": "20231120", "note": null, "by": "x", "marked_at": "x"}]}',
+            ' "unit": "区教体局", "done_on": "20231120", "note": null, "by": "x",'
+            ' "marked_at": "2023-01-01T00:00:00+00:00"}]}',
             "YYYY-MM-DD",
             7,
         ),
         (
             '{"format": "gongkai-marks", "version": 1, "marks": [{"plan": "别的计划#2020", "task_id": 1,'
-            ' "unit": "区教体局", "done_on": "2023-01-01", "note": null, "by": "x", "marked_at": "x"}]}',
+            ' "unit": "区教体局", "done_on": "2023-01-01", "note": null, "by": "x",'
+            ' "marked_at": "2023-01-01T00:00:00+00:00"}]}',
             "别的计划",
             2,
         ),
         (
             '{"format": "gongkai-marks", "version": 1, "marks": [{"plan": "' + IDENTITY + '", "task_id": 7,'
-            ' "unit": "区卫健局", "done_on": "2023-01-01", "note": null, "by": "x", "marked_at": "x"}]}',
+            ' "unit": "区卫健局", "done_on": "2023-01-01", "note": null, "by": "x",'
+            ' "marked_at": "2023-01-01T00:00:00+00:00"}]}',
             "不是任务 7 的责任单位",
             2,
         ),
         (
             '{"format": "gongkai-marks", "version": 1, "marks": [{"plan": "' + IDENTITY + '", "task_id": 18,'
-            ' "unit": "国网任城供电公司", "done_on": "2023-01-01", "note": null, "by": "x", "marked_at": "x",'
+            ' "unit": "国网任城供电公司", "done_on": "2023-01-01", "note": null, "by": "x",'
+            ' "marked_at": "2023-01-01T00:00:00+00:00",'
             ' "claimed_under": "区政府有关部门单位"}]}',
             "不能以“区政府有关部门单位”认领任务 18",
             2,
@@ -770,7 +774,14 @@ def test_bad_import_files(
 
 
 def test_parse_export_refuses_a_date_that_is_not_yyyy_mm_dd() -> None:
-    record = {"plan": IDENTITY, "task_id": 7, "unit": "区教体局", "note": None, "by": "x", "marked_at": "x"}
+    record = {
+        "plan": IDENTITY,
+        "task_id": 7,
+        "unit": "区教体局",
+        "note": None,
+        "by": "x",
+        "marked_at": "2023-01-01T00:00:00+00:00",
+    }
     for text in ("20231120", "2023-W47-1", "2023-11-31", "２０２３-11-20"):
         doc = {"format": "gongkai-marks", "version": 1, "marks": [{**record, "done_on": text}]}
         with pytest.raises(SourceError, match="YYYY-MM-DD"):
@@ -781,6 +792,10 @@ def test_parse_export_refuses_a_date_that_is_not_yyyy_mm_dd() -> None:
 ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40)
 A_NAME = ANY_TEXT.filter(str.strip)  # plan, unit and who must not be blank
 
+# A time as utc_now writes it (an import refuses anything else, and times in the future).
+A_TIME = st.datetimes(max_value=dt.datetime(2025, 12, 31), timezones=st.just(dt.timezone.utc)).map(
+    lambda moment: moment.isoformat(timespec="microseconds")
+)
 MARKS = st.lists(
     st.builds(
         Mark,
@@ -790,7 +805,8 @@ MARKS = st.lists(
         done_on=st.dates(),
         note=st.one_of(st.none(), st.text(st.characters(exclude_categories=("Cs",)), max_size=40)),
         by=A_NAME,
-        marked_at=A_NAME,
+        marked_at=A_TIME,
+        changed_at=st.one_of(st.none(), A_TIME),
     ),
     max_size=20,
 )

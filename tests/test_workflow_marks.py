@@ -4,6 +4,7 @@ open-ended row, merging another machine's marks, and what the history shows (iss
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -228,9 +229,14 @@ def test_import_prefer_mine_keeps_ours_and_records_theirs_once(tmp_path: Path) -
     ]
 
 
+# Later than ours (marked as the test runs), yet not in the future as far as an import can tell:
+# an import refuses times more than a day ahead of its clock.
+_AN_HOUR_AHEAD = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).isoformat()
+
+
 @pytest.mark.parametrize(
     ("their_change", "expected_note", "action"),
-    [("2999-01-01T00:00:00+00:00", "B", "amend"), ("2001-01-01T00:00:00+00:00", "A", "keep")],
+    [(_AN_HOUR_AHEAD, "B", "amend"), ("2001-01-01T00:00:00+00:00", "A", "keep")],
 )
 def test_import_prefer_newer_takes_the_later_version(
     tmp_path: Path, their_change: str, expected_note: str, action: str

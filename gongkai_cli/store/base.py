@@ -284,10 +284,10 @@ _NOT_AN_EXPORT = "不是 gongkai marks export 导出的 JSON 文件"
 EXPORT_MAX_BYTES = 64 * 2**20
 
 
-def read_export(path: str | os.PathLike[str]) -> list[Mark]:
+def read_export(path: str | os.PathLike[str], today: dt.date | None = None) -> list[Mark]:
     """The marks of an export file, or a SourceError (exit 7) saying in Chinese what is wrong with
     the file: missing, a directory, unreadable, a spreadsheet or other binary, not UTF-8, not JSON,
-    not an export."""
+    not an export, or a record ``done`` would refuse (see ``parse_export``)."""
     from ..inputs import NotRegularFileError, open_regular
 
     where = os.fspath(path)
@@ -318,37 +318,84 @@ def read_export(path: str | os.PathLike[str]) -> list[Mark]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SourceError(f"{where} 不是 UTF-8 编码的文本，{_NOT_AN_EXPORT}") from None
-    return parse_export(text, where)
+    return parse_export(text, where, today)
 
 
-def parse_export(text: str, where: str) -> list[Mark]:
-    """An export file's text -> marks, or a SourceError naming the first problem and its place."""
+# No number in an export needs more digits than a 64-bit integer (task ids, the version).
+_MAX_DIGITS = 20
+
+
+class _TooManyDigits(Exception):
+    pass
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_DIGITS:
+        raise _TooManyDigits
+    return int(text)
+
+
+def parse_export(text: str, where: str, today: dt.date | None = None) -> list[Mark]:
+    """An export file's text -> marks, or a SourceError naming the first problem and its place.
+
+    A record is refused as ``gongkai done`` would refuse it: ``done_on`` must be a YYYY-MM-DD date,
+    not after ``today`` (when given: the plan's today), and ``marked_at`` / ``changed_at`` UTC ISO
+    8601 times not in the future (a day of clock difference aside). A leading UTF-8 BOM is ignored.
+    """
     import json  # here, not at the top: only `marks import` pays for it
 
     try:
-        doc = json.loads(text)
+        doc = json.loads(text.removeprefix("\ufeff"), parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise SourceError(
             f"{where}:{exc.lineno}: 不是有效的 JSON（第 {exc.colno} 列），{_NOT_AN_EXPORT}"
         ) from None
+    except (_TooManyDigits, ValueError):  # ValueError: Python's own digit limit, in case
+        raise SourceError(f"{where}: 有超过 {_MAX_DIGITS} 位的整数，{_NOT_AN_EXPORT}") from None
+    except RecursionError:
+        raise SourceError(f"{where}: JSON 嵌套层数过深，{_NOT_AN_EXPORT}") from None
     if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
         raise SourceError(f'{where}: 不是 gongkai 导出的完成记录（缺少 "format": "{EXPORT_FORMAT}"）')
     version = doc.get("version")
-    if not isinstance(version, int) or version > EXPORT_VERSION:
-        raise SourceError(f"{where}: 导出文件的版本 {version!r} 不受支持（本程序支持 {EXPORT_VERSION}）")
+    if type(version) is not int or not 1 <= version <= EXPORT_VERSION:
+        shown = json.dumps(version, ensure_ascii=False)[:40]
+        raise SourceError(f"{where}: 导出文件的版本 {shown} 不受支持（本程序支持 {EXPORT_VERSION}）")
     records = doc.get("marks")
     if not isinstance(records, list):
         raise SourceError(f'{where}: "marks" 应是一个列表')
     marks: list[Mark] = []
+    latest = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
     for i, rec in enumerate(records, 1):
         try:
-            marks.append(_mark_from_record(rec))
+            marks.append(_mark_from_record(rec, today, latest))
         except (TypeError, ValueError, KeyError) as exc:
             raise SourceError(f"{where}: 第 {i} 条记录无效（{exc}）") from None
     return marks
 
 
-def _mark_from_record(rec: object) -> Mark:
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}[0-9:.+\-Z]*")
+
+
+def _moment(rec: dict[str, Any], key: str, latest: dt.datetime) -> None:
+    """``rec[key]`` must be an ISO 8601 time (as ``utc_now`` writes) no later than ``latest``."""
+    value = rec.get(key)
+    if value is None and key != "marked_at":
+        return
+    moment = None
+    if isinstance(value, str) and _TIME.fullmatch(value):
+        try:
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+    if moment is None:
+        raise ValueError(f"{key} 不是 ISO 8601 时间（如 2023-11-20T08:00:00+00:00）")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    if moment > latest:
+        raise ValueError(f"{key} {value} 晚于现在")
+
+
+def _mark_from_record(rec: object, today: dt.date | None = None, latest: dt.datetime | None = None) -> Mark:
     if not isinstance(rec, dict):
         raise TypeError("应是一个对象")
     for key in ("plan", "unit", "by", "marked_at", "done_on"):
@@ -367,7 +414,12 @@ def _mark_from_record(rec: object) -> Mark:
         optional[key] = value
     done_on = _iso_date(rec["done_on"])
     if done_on is None:
-        raise ValueError(f"done_on 不是 YYYY-MM-DD 日期：{rec['done_on']!r}")
+        raise ValueError(f"done_on 不是 YYYY-MM-DD 日期：{rec['done_on'][:40]!r}")
+    if today is not None and done_on > today:
+        raise ValueError(f"完成日期 done_on {done_on.isoformat()} 晚于今天（{today.isoformat()}）")
+    latest = latest or dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+    _moment(rec, "marked_at", latest)
+    _moment(rec, "changed_at", latest)
     return Mark(
         rec["plan"], task_id, rec["unit"], done_on, optional["note"], rec["by"], rec["marked_at"],
         optional["claimed_under"], optional["changed_at"], optional["changed_by"],

@@ -13,9 +13,15 @@ file, and a file on read-only media is still readable.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import os
+import secrets
 import sqlite3
+import stat
+import struct
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -141,12 +147,18 @@ class SQLiteStore(Store):
     kind = "sqlite"
 
     def __init__(
-        self, path: Path, conn: sqlite3.Connection | None, writable: bool, version: int = SCHEMA_VERSION
+        self,
+        path: Path,
+        conn: sqlite3.Connection | None,
+        writable: bool,
+        version: int = SCHEMA_VERSION,
+        reading: _Reading | None = None,
     ) -> None:
         self.path = path
         self._conn = conn  # None: nothing recorded yet (no file, or an empty one) and we only read
         self._writable = writable
         self._closed = False
+        self._reading = reading  # how a read-only store reads without leaving anything behind
         self._marks_sql, self._events_sql = _READ_COLUMNS[version]
 
     @property
@@ -172,6 +184,7 @@ class SQLiteStore(Store):
             " (SELECT count(DISTINCT plan) FROM marks), (SELECT count(*) FROM marks),"
             " (SELECT count(*) FROM events), (SELECT max(at) FROM events)",
             (),
+            tuple,
         )[0]
         info.update(zip(("schema_version", "plans", "marks", "events", "last_change"), row, strict=True))
         return info
@@ -179,39 +192,53 @@ class SQLiteStore(Store):
     # -- reading -----------------------------------------------------------------------------
 
     def plan_marks(self, plan_identity: str) -> dict[tuple[int, str], Mark]:
-        rows = self._read(f"SELECT {self._marks_sql} FROM marks WHERE plan = ?", (plan_identity,))
-        return {(r[1], r[2]): _mark(r) for r in rows}
+        marks = self._read(f"SELECT {self._marks_sql} FROM marks WHERE plan = ?", (plan_identity,), _mark)
+        return {(m.task_id, m.unit): m for m in marks}
 
     def marked_pairs(self, plan_identity: str) -> frozenset[tuple[int, str]]:
-        rows = self._read("SELECT task_id, unit FROM marks WHERE plan = ?", (plan_identity,))
-        return frozenset((r[0], r[1]) for r in rows)
+        rows = self._read("SELECT task_id, unit FROM marks WHERE plan = ?", (plan_identity,), _pair)
+        return frozenset(rows)
 
     def events(self, plan_identity: str, task_id: int | None = None, unit: str | None = None) -> list[Event]:
         sql = f"SELECT {self._events_sql} FROM events WHERE plan = ?"
         args: list[object] = [plan_identity]
         if task_id is not None:
+            if not _fits(task_id):
+                return []  # no such row can have been recorded
             sql += " AND task_id = ?"
             args.append(task_id)
         if unit is not None:
             sql += " AND unit = ?"
             args.append(unit)
-        rows = self._read(sql + " ORDER BY seq", tuple(args))
-        return [_event_of(r) for r in rows]
+        return self._read(sql + " ORDER BY seq", tuple(args), _event_of)
 
     def all_marks(self) -> list[Mark]:
-        rows = self._read(f"SELECT {self._marks_sql} FROM marks ORDER BY plan, task_id, unit", ())
-        return [_mark(r) for r in rows]
+        return self._read(f"SELECT {self._marks_sql} FROM marks ORDER BY plan, task_id, unit", (), _mark)
 
     def _open_connection(self) -> sqlite3.Connection | None:
         if self._closed:  # a closed store must not read as an empty one
             raise StateError(f"状态文件已关闭，不能再读写：{self.path}")
         return self._conn
 
-    def _read(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
+    def _read(self, sql: str, args: tuple[object, ...], convert: Callable[[tuple[Any, ...]], _T]) -> list[_T]:
         conn = self._open_connection()
         if conn is None:
             return []
-        return _guard(self.path, "read", lambda: conn.execute(sql, args).fetchall())
+        reading = self._reading
+        if reading is None:
+            return _guard(self.path, "read", lambda: _fetch(conn, sql, args, convert))
+        while True:
+            # Through the write-ahead log once one exists; the file alone while there is none.
+            self._conn = now = reading.current()
+            try:
+                rows = _guard(self.path, "read", lambda: _fetch(now, sql, args, convert))  # noqa: B023
+            except StateError:
+                if not reading.log_appeared():
+                    raise
+                continue  # read alone, the file changed under us (a checkpoint): read it again
+            if not reading.log_appeared():
+                return rows
+            # A writer began while we read the file alone: read again through its log.
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -319,12 +346,23 @@ class SQLiteStore(Store):
 
     def close(self) -> None:
         self._closed = True
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
+        conn, self._conn = self._conn, None
+        if self._reading is not None:
+            reading, self._reading = self._reading, None
+            reading.close()
+        elif conn is not None:
             _guard(self.path, "read", conn.close)
 
 
+def _fetch(
+    conn: sqlite3.Connection, sql: str, args: tuple[object, ...], convert: Callable[[tuple[Any, ...]], _T]
+) -> list[_T]:
+    return [convert(row) for row in conn.execute(sql, args)]
+
+
 def _existing(conn: sqlite3.Connection, plan: str, task_id: int, unit: str) -> Mark | None:
+    if not _fits(task_id):
+        raise _TooLarge(task_id)
     row = conn.execute(
         f"SELECT {_MARK_COLUMNS} FROM marks WHERE plan = ? AND task_id = ? AND unit = ?",
         (plan, task_id, unit),
@@ -397,13 +435,6 @@ def _event(
     )
 
 
-def _event_of(r: tuple[Any, ...]) -> Event:
-    return Event(
-        r[0], r[1], r[2], r[3], r[4], r[5], _date(r[6]) if r[6] else None, r[7], r[8], r[9],
-        _date(r[10]) if r[10] else None, r[11], r[12], r[13],
-    )  # fmt: skip
-
-
 def _rollback(conn: sqlite3.Connection) -> None:
     try:
         if conn.in_transaction:
@@ -412,23 +443,80 @@ def _rollback(conn: sqlite3.Connection) -> None:
         pass  # SQLite has already rolled back (it does on some I/O errors); the first error is the news
 
 
-def _date(value: object) -> dt.date:
-    return dt.date.fromisoformat(str(value))
+# -- rows back into records: a row a damaged or altered file holds is refused, never half-read ----
+
+
+class _BadRow(Exception):
+    """A row that is not what gongkai writes: the table and column, for the message."""
+
+
+class _TooLarge(Exception):
+    """A task id beyond the 64-bit integers SQLite keeps."""
+
+
+def _int(value: object, where: str) -> int:
+    if type(value) is not int:
+        raise _BadRow(where)
+    return value
+
+
+def _text(value: object, where: str) -> str:
+    if type(value) is not str:
+        raise _BadRow(where)
+    return value
+
+
+def _optional(value: object, where: str) -> str | None:
+    return None if value is None else _text(value, where)
+
+
+def _date(value: object, where: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(_text(value, where))
+    except ValueError:
+        raise _BadRow(where) from None
+
+
+def _optional_date(value: object, where: str) -> dt.date | None:
+    return None if value is None else _date(value, where)
+
+
+def _pair(row: tuple[Any, ...]) -> tuple[int, str]:
+    return _int(row[0], "marks.task_id"), _text(row[1], "marks.unit")
 
 
 def _mark(row: tuple[Any, ...]) -> Mark:
     return Mark(
-        plan=str(row[0]),
-        task_id=int(row[1]),
-        unit=str(row[2]),
-        done_on=_date(row[3]),
-        note=None if row[4] is None else str(row[4]),
-        by=str(row[5]),
-        marked_at=str(row[6]),
-        claimed_under=None if row[7] is None else str(row[7]),
-        changed_at=None if row[8] is None else str(row[8]),
-        changed_by=None if row[9] is None else str(row[9]),
+        plan=_text(row[0], "marks.plan"),
+        task_id=_int(row[1], "marks.task_id"),
+        unit=_text(row[2], "marks.unit"),
+        done_on=_date(row[3], "marks.done_on"),
+        note=_optional(row[4], "marks.note"),
+        by=_text(row[5], "marks.by"),
+        marked_at=_text(row[6], "marks.marked_at"),
+        claimed_under=_optional(row[7], "marks.claimed_under"),
+        changed_at=_optional(row[8], "marks.changed_at"),
+        changed_by=_optional(row[9], "marks.changed_by"),
     )
+
+
+def _event_of(r: tuple[Any, ...]) -> Event:
+    return Event(
+        _int(r[0], "events.seq"), _text(r[1], "events.at"), _text(r[2], "events.action"),
+        _text(r[3], "events.plan"), _int(r[4], "events.task_id"), _text(r[5], "events.unit"),
+        _optional_date(r[6], "events.done_on"), _optional(r[7], "events.note"), _text(r[8], "events.by"),
+        _text(r[9], "events.source"), _optional_date(r[10], "events.old_done_on"),
+        _optional(r[11], "events.old_note"), _optional(r[12], "events.claimed_under"),
+        _optional(r[13], "events.choice"),
+    )  # fmt: skip
+
+
+# SQLite keeps integers in 64 bits; a larger task id cannot have been recorded, nor be.
+_INT64_MAX = 2**63 - 1
+
+
+def _fits(number: int) -> bool:
+    return -_INT64_MAX - 1 <= number <= _INT64_MAX
 
 
 # ---------------------------------------------------------------------------------------------
@@ -504,6 +592,16 @@ def _guard(path: Path, doing: Doing, work: Callable[[], _T]) -> _T:
         return work()
     except sqlite3.Error as exc:
         failure = _translate(exc, path, doing)
+    except _BadRow as exc:
+        unchanged = "，本次未做任何改动" if doing == "write" else ""
+        failure = StateError(
+            f"状态文件中有不是 gongkai 写入的记录（{exc} 列的值无效），"
+            f"可能已损坏或被别的程序改动过{unchanged}：{path}"
+        )
+    except _TooLarge as exc:
+        failure = StateError(
+            f"任务编号 {exc} 超出状态文件能记录的范围（最大 {_INT64_MAX}），未做任何改动：{path}"
+        )
     # Raised outside the except clause so that the sqlite3 exception is not even its __context__.
     raise failure
 
@@ -513,37 +611,61 @@ def _guard(path: Path, doing: Doing, work: Callable[[], _T]) -> _T:
 
 
 def open_sqlite(path: Path, write: bool) -> SQLiteStore:
-    """Open the state file. Reading never creates or changes it; writing creates it when missing.
+    """Open the state file. Reading never creates or changes anything; writing creates the file
+    when missing (private: 0600, in a directory created 0700).
 
     A file that is not a gongkai state file, is corrupt, or was written by a newer gongkai is refused
     and left untouched.
     """
     if path.is_dir():
         raise StateError(f"状态文件路径是一个目录：{path}")
-    exists = path.exists()
-    if not exists and not write:
-        return SQLiteStore(path, None, writable=False)
-    if exists:
-        _check_header(path)
-    elif not path.parent.exists():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StateError(f"无法创建状态文件所在的目录 {path.parent}：{os_reason(exc)}") from None
-    if write and not _writable(path):
+    return _open_writer(path) if write else _open_reader(path)
+
+
+def _open_writer(path: Path) -> SQLiteStore:
+    if not path.exists():
+        _make_directory(path.parent)
+        if not _writable(path):
+            raise StateError(f"状态文件所在位置不可写入（只读的目录或文件系统）：{path}")
+        _create(path)
+    _recover_interrupted(path)
+    _check_header(path)
+    if not _writable(path):
         raise StateError(f"状态文件所在位置不可写入（只读的目录或文件系统）：{path}")
-    try:
-        conn, version = _connect(path, write, immutable=False)
-    except StateError:
-        if write or _writable(path):
-            raise
-        # A read-only place (a CD, a read-only mount) cannot hold SQLite's shared-memory file;
-        # nobody can be writing there, so the file can be read as immutable.
-        conn, version = _connect(path, write, immutable=True)
-    if not version:  # an empty file and we only read: nothing recorded yet
-        _guard(path, "open", conn.close)
+    for _attempt in range(2):
+        if _size(path) == 0:  # an empty file (made by hand, or emptied by SQLite's recovery)
+            _replace_empty(path)
+        conn, version = _connect(path, write=True)
+        if version:
+            return SQLiteStore(path, conn, writable=True, version=version)
+        _guard(path, "open", conn.close)  # SQLite rolled back an interrupted creation: build anew
+    raise StateError(f"无法初始化状态文件：{path}")
+
+
+def _open_reader(path: Path) -> SQLiteStore:
+    if not path.exists():
         return SQLiteStore(path, None, writable=False)
-    return SQLiteStore(path, conn, writable=write, version=version)
+    _recover_interrupted(path)  # before the header: an interrupted write may have left it half-made
+    _check_header(path)
+    if _size(path) == 0:  # nothing recorded yet
+        return SQLiteStore(path, None, writable=False)
+    reading = _Reading(path)
+    try:
+        version = _prepare(reading.current(), path, write=False)
+    except BaseException:
+        reading.close()
+        raise
+    if not version:  # an empty database: nothing recorded yet
+        reading.close()
+        return SQLiteStore(path, None, writable=False)
+    return SQLiteStore(path, reading.current(), writable=False, version=version, reading=reading)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError as exc:
+        raise StateError(f"无法读取状态文件 {path}：{os_reason(exc)}") from None
 
 
 def _writable(path: Path) -> bool:
@@ -551,22 +673,339 @@ def _writable(path: Path) -> bool:
     return os.access(target, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
-def _connect(path: Path, write: bool, immutable: bool) -> tuple[sqlite3.Connection, int]:
+def _connect(path: Path, write: bool) -> tuple[sqlite3.Connection, int]:
+    """A read-write connection and the schema version to use it as (0: an empty file to build)."""
     timeout = busy_seconds()
-
-    def connect() -> sqlite3.Connection:
-        if write:
-            return sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
-        uri = path.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
-        return sqlite3.connect(uri, timeout=timeout, isolation_level=None, uri=True)
-
-    conn = _guard(path, "open", connect)
+    conn = _guard(path, "open", lambda: sqlite3.connect(str(path), timeout=timeout, isolation_level=None))
     try:
         version = _prepare(conn, path, write)
     except BaseException:
         _guard(path, "open", conn.close)
         raise
     return conn, version
+
+
+# -- reading without leaving anything behind ------------------------------------------------------
+
+# SQLite's lock bytes in the database file (os.h): a SHARED lock is a read lock on these 510 bytes.
+_SHARED_FIRST = 0x40000000 + 2
+_SHARED_SIZE = 510
+
+
+class _Reading:
+    """How a read-only store reads, creating nothing beside the file.
+
+    Every connection to a WAL database holds SQLite's SHARED lock for as long as it is attached, and
+    a writer that closes last needs the EXCLUSIVE lock to checkpoint its write-ahead log (-wal) into
+    the file and delete the log and its index (-shm); while anyone holds SHARED, both stay
+    (https://www.sqlite.org/walformat.html, 2.3). We take the same lock first, then:
+
+    - when a log exists, it cannot vanish: we attach read-only through it (mode=ro), and SQLite
+      opens the existing -wal and -shm (an index we may not write, it reads into private memory);
+    - when none exists, no writer is attached and every commit is in the file: we read the file
+      alone (immutable=1, which opens nothing beside it). A writer starting meanwhile writes a new
+      log, which our lock keeps from being folded back into the file (but for an automatic
+      checkpoint of a log grown past 1000 pages); so once a log appears we read through it, and
+      read again what we were reading when it appeared.
+
+    A plain read-only connection creates the -wal and -shm itself when they are missing and, being
+    read-only, can never delete them: owned by whoever read, they locked other users out of
+    writing (issue 12).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = _shared_lock(path)
+        self._alone = not _log_exists(path)
+        self._old: list[sqlite3.Connection] = []
+        try:
+            self._conn = self._attach()
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _attach(self) -> sqlite3.Connection:
+        if self._alone:
+            return _guard(self.path, "open", lambda: _read_only(self.path, "?immutable=1"))
+        if not _await_index(self.path):
+            raise StateError(
+                f"状态文件旁有预写日志 {self.path.name}-wal 却没有它的索引 {self.path.name}-shm；"
+                f"由能写入它的用户运行任一写入命令（如 gongkai done）即可恢复：{self.path}"
+            )
+        try:
+            return _guard(self.path, "open", lambda: _read_only(self.path, "?mode=ro"))
+        except StateError as exc:
+            if not _writable(self.path) and not os.access(f"{self.path}-wal", os.R_OK):
+                raise StateError(
+                    f"无法读取状态文件旁的预写日志 {self.path.name}-wal（没有读取权限）：{self.path}"
+                ) from None
+            raise exc from None
+
+    def current(self) -> sqlite3.Connection:
+        """The connection to read with now: through the log once one has appeared."""
+        if self.log_appeared():
+            self._alone = False
+            self._old.append(self._conn)
+            self._conn = self._attach()
+        return self._conn
+
+    def log_appeared(self) -> bool:
+        """Whether a writer has started since we began reading the file alone."""
+        return self._alone and _log_exists(self.path)
+
+    def close(self) -> None:
+        try:
+            for conn in [self._conn, *reversed(self._old)]:  # the newest first: see _shared_lock
+                _guard(self.path, "read", conn.close)
+        finally:
+            self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            fd, self._lock = self._lock, None
+            os.close(fd)
+
+
+def _read_only(path: Path, query: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path.resolve().as_uri() + query, timeout=busy_seconds(), isolation_level=None, uri=True
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_seconds() * 1000)}")
+    return conn
+
+
+def _log_exists(path: Path) -> bool:
+    return os.path.lexists(f"{path}-wal")
+
+
+def _await_index(path: Path) -> bool:
+    """Whether the log's index (-shm) exists, waiting a moment for a writer that is just starting
+    (it creates the log first, the index an instant later)."""
+    deadline = time.monotonic() + min(busy_seconds(), 2.0)
+    while not os.path.lexists(f"{path}-shm"):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def _shared_lock(path: Path) -> int | None:
+    """A descriptor holding SQLite's SHARED lock on the file, or None where no lock can be taken
+    (Windows, a file system without locks): reading then goes on without it.
+
+    On Linux the lock belongs to the open file description (F_OFD_SETLK), so closing SQLite's own
+    descriptors cannot drop it nor closing ours theirs; elsewhere it is a process lock, and the
+    connections are closed before it (newest first, so SQLite's locks outlive older descriptors).
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise StateError(f"无法读取状态文件 {path}：{os_reason(exc)}") from None
+    deadline = time.monotonic() + busy_seconds()
+    while True:
+        try:
+            if hasattr(fcntl, "F_OFD_SETLK") and struct.calcsize("l") == 8:
+                flock = struct.pack("hhqqi4x", fcntl.F_RDLCK, os.SEEK_SET, _SHARED_FIRST, _SHARED_SIZE, 0)
+                fcntl.fcntl(fd, fcntl.F_OFD_SETLK, flock)
+            else:
+                fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, _SHARED_SIZE, _SHARED_FIRST, os.SEEK_SET)
+            return fd
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EINTR):
+                os.close(fd)  # no locks here (ENOLCK, EINVAL on some network file systems)
+                return None
+            if time.monotonic() >= deadline:  # a writer held EXCLUSIVE all along
+                os.close(fd)
+                raise BusyError(
+                    f"状态文件正被其他进程写入，等待 {busy_seconds():g} 秒后放弃：{path}"
+                ) from None
+            time.sleep(0.005)
+
+
+def _recover_interrupted(path: Path) -> None:
+    """A rollback journal left by a write that was interrupted (by an older gongkai, which built new
+    files in place) must be rolled back before the file can be read: SQLite does that on the next
+    connection that may write. We make that connection when we may write here; otherwise we say
+    what to run."""
+    journal = Path(f"{path}-journal")
+    try:
+        with open_regular(journal) as fh:
+            hot = fh.read(1) not in (b"", b"\0")
+    except OSError:
+        return  # none (or not ours to read): SQLite decides
+    if not hot:
+        return
+    if not _writable(path):
+        raise StateError(
+            f"状态文件上次写入时被中断，留下了回滚日志 {journal.name}；由能写入它的用户运行任一写入命令"
+            f"（如 gongkai done）即可恢复：{path}"
+        )
+
+    def roll_back() -> None:
+        conn = sqlite3.connect(str(path), timeout=busy_seconds(), isolation_level=None)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # SQLite rolls back first
+        finally:
+            conn.close()
+
+    _guard(path, "open", roll_back)
+
+
+# -- creating a state file: built beside it, then moved into place ---------------------------------
+
+_TEMPORARY = ".gongkai-state-"  # a state file being built; one older than an hour is debris
+_COMPANIONS = ("", "-journal", "-wal", "-shm")
+
+
+def _make_directory(directory: Path) -> None:
+    """Create the missing directories, private (0700: the state holds names and notes)."""
+    missing: list[Path] = []
+    while not directory.exists() and directory.parent != directory:
+        missing.append(directory)
+        directory = directory.parent
+    for one in reversed(missing):
+        try:
+            os.mkdir(one, 0o700)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise StateError(f"无法创建状态文件所在的目录 {one}：{os_reason(exc)}") from None
+
+
+def _create(path: Path) -> None:
+    """A new state file at ``path``: built complete under a temporary name beside it, then linked
+    to its name, so no process ever sees a half-made file there, and a crash leaves none (at worst
+    a hidden temporary file, removed by a later creation)."""
+    _sweep(path.parent)
+    built = _build(path)
+    try:
+        try:
+            os.link(built, path)
+        except FileExistsError:
+            return  # another process created it first: that one is used
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.EACCES, errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+                raise
+            # A file system without hard links (FAT, some shares): a rename, unless one appeared.
+            if os.path.lexists(path):
+                return
+            os.replace(built, path)
+        _sync_directory(path.parent)
+    except OSError as exc:
+        raise StateError(f"无法创建状态文件 {path}：{os_reason(exc)}") from None
+    finally:
+        _remove(built)
+
+
+def _replace_empty(path: Path) -> None:
+    """An empty file at ``path`` (made by hand) replaced by a new state file, keeping its mode and
+    owner. Writers that find it empty at once take turns; each one checks that it is still the
+    same empty file before replacing it."""
+    try:
+        with open_regular(path) as fh:
+            _exclusive(fh.fileno(), path)
+            seen, now = os.fstat(fh.fileno()), os.stat(path)
+            if (seen.st_dev, seen.st_ino) != (now.st_dev, now.st_ino) or now.st_size:
+                return  # another writer has built it already
+            built = _build(path)
+            try:
+                os.chmod(built, stat.S_IMODE(now.st_mode))
+                if hasattr(os, "geteuid") and os.geteuid() == 0 and now.st_uid != 0:
+                    os.chown(built, now.st_uid, now.st_gid)
+                os.replace(built, path)
+                _sync_directory(path.parent)
+            finally:
+                _remove(built)
+    except OSError as exc:
+        raise StateError(f"无法初始化状态文件 {path}：{os_reason(exc)}") from None
+
+
+def _build(path: Path) -> Path:
+    """A complete, empty state file (0600) beside ``path``, under a temporary name."""
+    built = path.with_name(f"{_TEMPORARY}{secrets.token_hex(8)}")
+    try:
+        os.close(os.open(built, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
+    except OSError as exc:
+        raise StateError(f"无法创建状态文件 {path}：{os_reason(exc)}") from None
+    try:
+
+        def build() -> None:
+            conn = sqlite3.connect(str(built), isolation_level=None)
+            try:
+                _migrate(conn, 0)
+            finally:
+                conn.close()  # the last connection: the log is folded into the file and deleted
+
+        _guard(path, "write", build)
+        fd = os.open(built, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        _remove(built)
+        raise StateError(f"无法创建状态文件 {path}：{os_reason(exc)}") from None
+    except BaseException:
+        _remove(built)
+        raise
+    return built
+
+
+def _remove(built: Path) -> None:
+    for suffix in _COMPANIONS:
+        with contextlib.suppress(OSError):
+            os.unlink(f"{built}{suffix}")
+
+
+def _sweep(directory: Path) -> None:
+    """Remove what a creation killed an hour ago or more left behind."""
+    try:
+        entries = [e for e in os.scandir(directory) if e.name.startswith(_TEMPORARY)]
+        old = time.time() - 3600
+        for entry in entries:
+            if entry.stat(follow_symlinks=False).st_mtime < old:
+                os.unlink(entry.path)
+    except OSError:
+        pass
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a new name in ``directory`` durable (where directories can be opened: not Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _exclusive(fd: int, path: Path) -> None:
+    """An exclusive flock on ``fd`` (released when it closes), waiting up to the busy timeout."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    deadline = time.monotonic() + busy_seconds()
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EINTR):
+                return
+            if time.monotonic() >= deadline:
+                raise BusyError(
+                    f"状态文件正被其他进程初始化，等待 {busy_seconds():g} 秒后放弃：{path}"
+                ) from None
+            time.sleep(0.005)
 
 
 def _check_header(path: Path) -> None:
@@ -582,7 +1021,7 @@ def _check_header(path: Path) -> None:
 
 def _prepare(conn: sqlite3.Connection, path: Path, write: bool) -> int:
     """Check what the file is and bring its schema up to date when writing. Returns the schema
-    version to read it as; 0: an empty file opened to read (nothing recorded yet)."""
+    version to use it as; 0: an empty file (reading: nothing recorded yet; writing: to be built)."""
 
     def header() -> tuple[int, int, int]:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_seconds() * 1000)}")
@@ -613,6 +1052,8 @@ def _prepare(conn: sqlite3.Connection, path: Path, write: bool) -> int:
         raise StateError(
             f"状态文件 {path} 的格式版本 {version} 较旧，运行任一写入命令（如 gongkai done）即可升级"
         )
+    if version == 0 and not tables and _size(path) == 0:
+        return 0  # an empty file: built anew beside it and moved into place (_open_writer)
     _guard(path, "write", lambda: _migrate(conn, version))
     return SCHEMA_VERSION
 
