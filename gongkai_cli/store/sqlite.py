@@ -17,7 +17,6 @@ import contextlib
 import datetime as dt
 import errno
 import os
-import secrets
 import sqlite3
 import stat
 import struct
@@ -926,7 +925,7 @@ def _replace_empty(path: Path) -> None:
 
 def _build(path: Path) -> Path:
     """A complete, empty state file (0600) beside ``path``, under a temporary name."""
-    built = path.with_name(f"{_TEMPORARY}{secrets.token_hex(8)}")
+    built = path.with_name(f"{_TEMPORARY}{os.urandom(8).hex()}")
     try:
         os.close(os.open(built, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
     except OSError as exc:
