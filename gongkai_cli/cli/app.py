@@ -62,7 +62,9 @@ PANEL_COMMANDS = "命令"
 
 
 def say_error(message: str) -> None:
-    sys.stderr.write(f"错误：{message}\n")
+    from ..text import inert_line
+
+    sys.stderr.write(f"错误：{inert_line(message)}\n")
     sys.stderr.flush()
 
 

@@ -206,7 +206,10 @@ def workspace(plan: str | None, state: str | None = None) -> Any:
 
 
 def say(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    """One line on stderr; text quoted from a plan, a note or a file cannot act on the terminal."""
+    from ..text import inert_line
+
+    sys.stderr.write(inert_line(message) + "\n")
 
 
 def scope_words(scope: Any) -> str:
