@@ -333,3 +333,19 @@ def test_marks_import_of_dense_json_is_refused_before_parsing(tmp_path: Path) ->
     assert r.returncode == 7, r.stderr
     assert len(r.stderr.splitlines()) == 1 and "过多" in r.stderr, r.stderr
     assert mb < 200, f"peak {mb:.0f} MB"
+
+
+def test_an_imported_plan_escapes_controls_and_bidi_overrides(tmp_path: Path) -> None:
+    """`gongkai import` writes YAML people open in editors and terminals: U+202E and ESC are written
+    as YAML escapes, and read back as the same text."""
+    source = tmp_path / "table.csv"
+    source.write_text(
+        f'序号,工作任务,具体要求,责任单位,完成时限\n1,公开,"做好{RLO}甲事{ESC_RED}",区甲局,6月底前\n'
+    )
+    r = run_installed("import", str(source), "--year", "2024", "--doc-number", "测试〔2024〕1号")
+    assert r.returncode in (0, 1), r.stderr
+    assert_inert(r.stdout, "the imported YAML")
+    assert r"\u202E" in r.stdout and r"\x1B" in r.stdout
+    plan = write(tmp_path, r.stdout, "imported.yaml")
+    tasks = json.loads(run_installed("tasks", "--plan", str(plan), "-f", "json").stdout)
+    assert tasks[0]["requirement"] == f"做好{RLO}甲事{ESC_RED}"
