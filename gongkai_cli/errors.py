@@ -21,6 +21,7 @@ EXIT_STATE = 4  # the state file cannot be used
 EXIT_BUSY = 5  # the state file stayed locked by another writer
 EXIT_OUTPUT = 6  # an output file cannot be written (missing or read-only directory)
 EXIT_SOURCE = 7  # a file to import cannot be read: empty, encrypted, corrupt, wrong format, too big
+EXIT_DENIED = 8  # the shared database refuses this login the write (another unit's mark)
 EXIT_INTERRUPTED = 130
 
 
@@ -84,3 +85,9 @@ class SourceError(GongkaiError):
     """
 
     exit_code = EXIT_SOURCE
+
+
+class DeniedError(GongkaiError):
+    """The shared PostgreSQL store refuses the login a write: another unit's mark, or no grant."""
+
+    exit_code = EXIT_DENIED

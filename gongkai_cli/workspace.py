@@ -123,11 +123,11 @@ class Workspace:
     """A plan and a state. Opening one reads the plan; the state is opened per operation."""
 
     def __init__(self, plan: Plan, state: str | Path | None = None, unit: str | None = None) -> None:
-        from .store import state_path
+        from .store import state_target
 
         self.plan = plan
         self.directory = Directory(plan)
-        self.state = state_path(str(state) if state is not None else None)
+        self.state = state_target(str(state) if state is not None else None)
         self.default_unit = unit  # the liaison's own unit (GONGKAI_UNIT), used by done/undo
 
     # -- parsing what people type ------------------------------------------------------------
