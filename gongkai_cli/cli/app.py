@@ -41,7 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "units": ("tasks", "app", "列出单位名录：每个单位的类别、别名、所属统称，以及各统称的成员。"),
     "validate": ("plans", "app", "检查计划文件，列出全部问题及其位置（文件:行）。没有问题时退出码为 0。"),
     "schema": ("plans", "app", "输出计划文件格式的说明（Markdown）。"),
-    "state": ("state", "state_app", "状态文件的位置。"),
+    "state": ("state", "state_app", "状态文件的位置；全区共用的数据库。"),
     "marks": ("marks", "marks_app", "导出、导入完成记录（JSON），用于备份、换机器或合并。"),
 }  # fmt: skip
 PANEL_COMMANDS = "命令"

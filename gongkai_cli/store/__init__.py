@@ -40,11 +40,14 @@ __all__ = [
     "Store",
     "default_state_path",
     "export_document",
+    "grant_database",
+    "init_database",
     "is_database",
     "mark_record",
     "open_store",
     "parse_export",
     "read_export",
+    "schema_sql",
     "shown_target",
     "state_path",
     "state_target",
@@ -112,3 +115,38 @@ def open_store(target: str | os.PathLike[str], write: bool) -> Store:
     from .sqlite import open_sqlite
 
     return open_sqlite(Path(text), write)
+
+
+def _database(target: str | os.PathLike[str], command: str) -> str:
+    text = os.fspath(target)
+    if not is_database(text) or isinstance(target, Path):
+        raise StateError(
+            f"gongkai state {command} 只用于 PostgreSQL 数据库（--state postgresql://… 或 service=名称）；"
+            "SQLite 状态文件在第一次标记时自动创建"
+        )
+    return text
+
+
+def init_database(
+    target: str | os.PathLike[str], identity: str | None, pairs: list[tuple[int, str]]
+) -> dict[str, object]:
+    """Create or upgrade the PostgreSQL schema; with a plan identity, load its reference pairs."""
+    from .postgres import init_schema
+
+    return init_schema(_database(target, "init"), identity, pairs)
+
+
+def grant_database(
+    target: str | os.PathLike[str], role: str, units: list[str], coordinator: bool
+) -> dict[str, object]:
+    """Map a database login to units (or make it a coordinator)."""
+    from .postgres import grant
+
+    return grant(_database(target, "grant"), role, units, coordinator)
+
+
+def schema_sql(identity: str | None = None, pairs: list[tuple[int, str]] | None = None) -> str:
+    """The SQL ``state init`` runs, for a DBA to run with psql (no connection, no psycopg)."""
+    from .pg_admin import full_script
+
+    return full_script(identity, pairs or [])
