@@ -74,14 +74,8 @@ ROLE_HELP = "数据库登录账号（先由管理员 CREATE ROLE … LOGIN 建�
 @state_app.command("grant", cls=GongkaiCommand)
 def state_grant(
     role: Annotated[
-        str,
-        typer.Argument(
-            help="数据库登录账号（先由管理员 CREATE ROLE … LOGIN 建好）",
-            metavar="ROLE",
-            show_default=False,
-            rich_help_panel=ARGUMENTS,
-        ),
-    ],  # fmt: skip
+        str, typer.Argument(help=ROLE_HELP, metavar="ROLE", show_default=False, rich_help_panel=ARGUMENTS)
+    ],
     unit: UnitsOpt = None,
     coordinator: Annotated[bool, opt("--coordinator", help="协调人：可为任何单位标记")] = False,
     plan_file: PlanOpt = None,
