@@ -365,6 +365,10 @@ def _translate(exc: Exception, where: str, doing: Doing) -> GongkaiError:
         return BusyError(f"数据正被其他用户写入，等待 {busy_seconds():g} 秒后放弃：{where}")
     if state in ("40P01", "40001"):
         return BusyError(f"与其他用户同时写入同一条记录而冲突，请重试：{where}{nothing}")
+    if state == "42501" and doing != "write":
+        return DeniedError(
+            f"数据库账号没有读取 gongkai 表的权限：{where}（请管理员运行 gongkai state grant）"
+        )
     if state == "42501" or "row-level security" in low:
         return DeniedError(f"数据库拒绝了这次写入：当前账号没有这个权限：{where}{nothing}")
     if state.startswith("28") or "password authentication failed" in low or "no password supplied" in low:

@@ -1,0 +1,424 @@
+"""What only the shared PostgreSQL store guarantees, against a real server, logged in as unit roles.
+
+The superuser bypasses row-level security, so every security test here writes as a liaison's or a
+coordinator's login role and first checks that the login is not a superuser. The store behaviour both
+backends share is tested in tests/test_store.py (its ``backend`` fixture runs it against PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from gongkai_cli.errors import DeniedError, StateError
+from gongkai_cli.model import Mark
+from gongkai_cli.queries import responsible_units
+from gongkai_cli.store import open_store, shown_target
+from gongkai_cli.store.base import utc_now
+
+from .helpers.common import IDENTITY, ROOT, PgServer, gongkai, marker_command
+
+JIAOTI, WEIJIAN, COORD = "gk_jiaoti", "gk_weijian", "gk_coord"
+
+
+class District:
+    """A database set up the way a DBA would: ``state init`` as the superuser, login roles, grants."""
+
+    def __init__(self, server: PgServer) -> None:
+        self.server = server
+        self.dbname = server.create_database()
+        self.admin = server.target(self.dbname)
+        r = gongkai("state", "init", "--state", self.admin)
+        assert r.returncode == 0, r.stderr
+
+    def login(self, role: str, *, units: list[str] = (), coordinator: bool = False) -> str:  # type: ignore[assignment]
+        """Create (once per server) the login role, grant it, and return its state target."""
+        self.server.create_login(role)
+        args = ["--coordinator"] if coordinator else [a for u in units for a in ("--unit", u)]
+        r = gongkai("state", "grant", role, *args, "--state", self.admin)
+        assert r.returncode == 0, r.stderr
+        return self.server.target(self.dbname, role)
+
+    def reader(self, role: str) -> str:
+        """A login that may read everything and write nothing (a member of gongkai_user only)."""
+        self.server.create_login(role)
+        self.rows(f"GRANT gongkai_user TO {role}")
+        return self.server.target(self.dbname, role)
+
+    def connect(self, role: str) -> Any:
+        """A psycopg connection logged in as ``role`` (not a superuser: checked)."""
+        import psycopg
+
+        conn = psycopg.connect(self.server.conninfo(self.dbname, user=role), autocommit=True)
+        su = conn.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = session_user")
+        assert su.fetchone() == (False,), f"{role} bypasses row-level security: the test would prove nothing"
+        return conn
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.server.sql(sql, self.dbname)
+
+
+@pytest.fixture
+def district(pg_server: PgServer) -> District:
+    return District(pg_server)
+
+
+def cli(target: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return gongkai(*args, env={"GONGKAI_STATE": target, **env})
+
+
+# -- choosing the backend ----------------------------------------------------------------------
+
+
+def test_sqlite_mode_never_imports_psycopg(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('PSYCOPG=%s\\n' % ('psycopg' in sys.modules)))\n"
+        "from gongkai_cli.launch import main\n"
+        "sys.argv = ['gongkai', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    for args in (["done", "7"], ["status"], ["log", "-f", "json"], ["marks", "export"]):
+        r = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            capture_output=True, text=True, cwd=ROOT,
+            env={**os.environ, "GONGKAI_STATE": str(tmp_path / "s.sqlite3")},
+        )  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        assert r.stderr.strip().endswith("PSYCOPG=False"), (args, r.stderr)
+
+
+def test_state_path_shows_the_address_without_its_password(run) -> None:  # type: ignore[no-untyped-def]
+    for given, shown in [
+        ("postgresql://li:s3cret@db.example:5432/gongkai?sslmode=verify-full",
+         "postgresql://li:***@db.example:5432/gongkai?sslmode=verify-full"),
+        ("postgres://db.example/gongkai?password=s3cret&sslmode=verify-full",
+         "postgres://db.example/gongkai?password=***&sslmode=verify-full"),
+        ("service=gongkai password='a b'", "service=gongkai password=***"),
+        ("service=gongkai", "service=gongkai"),
+    ]:  # fmt: skip
+        r = run("state", "path", "--state", given)
+        assert r.exit_code == 0 and r.stdout == shown + "\n" and "s3cret" not in r.output, r.output
+        assert shown_target(given) == shown
+
+
+def test_a_server_that_is_not_there_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    nowhere = f"postgresql://li:s3cret@/gongkai?host={tmp_path}&port=1"
+    for args in (["status"], ["done", "7"], ["log"], ["state", "init"]):
+        r = cli(nowhere, *args)
+        assert r.returncode == 4, r.stderr
+        assert r.stderr.startswith("错误：无法连接数据库") and r.stderr.count("\n") == 1, r.stderr
+        assert "s3cret" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_state_init_refuses_an_sqlite_file(run) -> None:  # type: ignore[no-untyped-def]
+    r = run("state", "init")
+    assert r.exit_code == 4 and "只用于 PostgreSQL" in r.stderr
+
+
+# -- the schema ------------------------------------------------------------------------------
+
+
+def test_init_is_idempotent_and_the_printed_sql_is_the_same_schema(pg_server: PgServer, run) -> None:  # type: ignore[no-untyped-def]
+    district = District(pg_server)
+    again = gongkai("state", "init", "--state", district.admin)
+    assert again.returncode == 0 and "已是最新" in again.stderr, again.stderr
+    assert "1356 个任务–单位对" in again.stderr
+    # A DBA runs the printed script with psql on an empty database instead.
+    script = run("state", "init", "--print-sql")
+    assert script.exit_code == 0
+    other = pg_server.create_database()
+    psql = subprocess.run(
+        ["psql", "-v", "ON_ERROR_STOP=1", "-q", "-d", pg_server.conninfo(other)],
+        input=script.stdout, capture_output=True, text=True,
+    )  # fmt: skip
+    assert psql.returncode == 0, psql.stderr
+
+    def shape(dbname: str) -> list[tuple[Any, ...]]:
+        return pg_server.sql(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = 'gongkai' ORDER BY 1, 2",
+            dbname,
+        )
+
+    assert shape(other) == shape(district.dbname) and len(shape(other)) > 30
+    count = "SELECT count(*) FROM gongkai.pairs"
+    assert pg_server.sql(count, other) == pg_server.sql(count, district.dbname) == [(1356,)]
+    owners = pg_server.sql(
+        "SELECT DISTINCT tableowner, r.rolcanlogin FROM pg_tables t"
+        " JOIN pg_roles r ON r.rolname = t.tableowner WHERE schemaname = 'gongkai'",
+        other,
+    )
+    assert owners == [("gongkai_owner", False)]  # owned by a role nobody logs in as
+    r = gongkai("state", "init", "--state", pg_server.target(other))
+    assert r.returncode == 0 and "已是最新" in r.stderr
+
+
+# -- who may write what, enforced by the database --------------------------------------------
+
+
+def test_a_liaison_marks_its_own_unit_and_is_refused_another(district: District) -> None:
+    jiaoti = district.login(JIAOTI, units=["区教体局"])
+    weijian = district.login(WEIJIAN, units=["区卫健局"])
+    assert cli(jiaoti, "done", "7").returncode == 0  # 7 is 区教体局's alone
+    r = cli(jiaoti, "done", "12", "--unit", "区卫健局")
+    assert r.returncode == 8 and r.stderr == "错误：区教体局 的账号不能为 区卫健局 标记\n", r.stderr
+    assert cli(weijian, "done", "12", "--unit", "区卫健局").returncode == 0
+    r = cli(jiaoti, "undo", "12", "--unit", "区卫健局")
+    assert r.returncode == 8 and "区教体局 的账号不能为 区卫健局 撤销标记" in r.stderr, r.stderr
+    r = cli(jiaoti, "done", "12", "--unit", "区卫健局", "--note", "改一下")
+    assert r.returncode == 8, r.stderr
+    # several units at once: all or nothing
+    r = cli(jiaoti, "done", "12", "--unit", "区教体局,区卫健局", "--date", "2023-11-20")
+    assert r.returncode == 8
+    assert district.rows("SELECT task_id, unit, db_user FROM gongkai.marks ORDER BY 1, 2") == [
+        (7, "区教体局", JIAOTI),
+        (12, "区卫健局", WEIJIAN),
+    ]
+    assert [e["action"] for e in json.loads(cli(jiaoti, "log", "-f", "json").stdout)] == ["done", "done"]
+    # reading is for everyone
+    rows = {t["id"]: t for t in json.loads(cli(jiaoti, "tasks", "--section", "二", "-f", "json").stdout)}
+    assert rows[12]["done_units"] == ["区卫健局"]
+
+
+def test_the_database_itself_refuses_what_the_cli_would_not_send(district: District) -> None:
+    district.login(JIAOTI, units=["区教体局"])
+    district.login(WEIJIAN, units=["区卫健局"])
+    import psycopg
+
+    with district.connect(WEIJIAN) as conn:
+        conn.execute(
+            "INSERT INTO gongkai.marks (plan, task_id, unit, done_on, by, marked_at)"
+            " VALUES (%s, 12, '区卫健局', '2023-11-20', '王', 'x')",
+            (IDENTITY,),
+        )
+    with district.connect(JIAOTI) as conn:
+        insert = (
+            "INSERT INTO gongkai.marks (plan, task_id, unit, done_on, by, marked_at, db_user)"
+            " VALUES (%s, %s, %s, '2023-11-20', '张', 'x', %s)"
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(insert, (IDENTITY, 11, "区卫健局", JIAOTI))
+        # undoing another unit's mark: row-level security hides the row, nothing is deleted
+        gone = conn.execute("DELETE FROM gongkai.marks WHERE unit = '区卫健局'")
+        assert gone.rowcount == 0
+        assert conn.execute("UPDATE gongkai.marks SET note = 'x' WHERE unit = '区卫健局'").rowcount == 0
+        # db_user cannot be forged: the database writes the real login
+        assert conn.execute(insert + " RETURNING db_user", (IDENTITY, 7, "区教体局", COORD)).fetchone() == (
+            JIAOTI,
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # moving our mark to their unit
+            conn.execute("UPDATE gongkai.marks SET unit = '区卫健局' WHERE task_id = 7")
+        for statement in (
+            "UPDATE gongkai.events SET note = 'forged'",
+            "DELETE FROM gongkai.events",
+            "TRUNCATE gongkai.events",
+            "INSERT INTO gongkai.events (action, plan, task_id, unit, by) VALUES ('done', 'p', 1, 'u', 'x')",
+            "UPDATE gongkai.pairs SET unit = '区教体局'",
+            "DELETE FROM gongkai.pairs",
+            "INSERT INTO gongkai.accounts (role, unit, coordinator) VALUES (session_user, NULL, true)",
+            "UPDATE gongkai.accounts SET unit = '区卫健局'",
+            "DROP TABLE gongkai.events",
+            "ALTER TABLE gongkai.marks DISABLE ROW LEVEL SECURITY",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    assert district.rows("SELECT task_id, unit, db_user FROM gongkai.marks ORDER BY 1") == [
+        (7, "区教体局", JIAOTI),
+        (12, "区卫健局", WEIJIAN),
+    ]
+    assert district.rows("SELECT action, unit, db_user FROM gongkai.events ORDER BY seq") == [
+        ("done", "区卫健局", WEIJIAN),
+        ("done", "区教体局", JIAOTI),
+    ]
+    assert district.rows("SELECT count(*) FROM gongkai.pairs") == [(1356,)]
+    # History is append-only even for the superuser.
+    for statement in ("UPDATE gongkai.events SET note = 'x'", "DELETE FROM gongkai.events",
+                      "TRUNCATE gongkai.events"):  # fmt: skip
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            district.rows(statement)
+
+
+def test_the_insert_trigger_holds_without_row_level_security(district: District) -> None:
+    """openGauss's RLS does not cover INSERT: the BEFORE INSERT trigger alone must refuse."""
+    district.login(JIAOTI, units=["区教体局"])
+    district.rows("ALTER TABLE gongkai.marks NO FORCE ROW LEVEL SECURITY")
+    district.rows("ALTER TABLE gongkai.marks DISABLE ROW LEVEL SECURITY")
+    import psycopg
+
+    with district.connect(JIAOTI) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege) as caught:
+        conn.execute(
+            "INSERT INTO gongkai.marks (plan, task_id, unit, done_on, by, marked_at)"
+            " VALUES (%s, 11, '区卫健局', '2023-11-20', '张', 'x')",
+            (IDENTITY,),
+        )
+    assert "may not write marks of 区卫健局" in str(caught.value)
+    assert district.rows("SELECT count(*) FROM gongkai.marks") == [(0,)]
+
+
+def test_a_coordinator_marks_and_undoes_for_anyone(district: District) -> None:
+    coord = district.login(COORD, coordinator=True)
+    assert cli(coord, "done", "12", "--all-units", "--date", "2023-11-20").returncode == 0
+    assert cli(coord, "undo", "12", "--unit", "区卫健局").returncode == 0
+    assert district.rows("SELECT unit, db_user FROM gongkai.marks ORDER BY unit") == [
+        ("区发改局", COORD),
+        ("区教体局", COORD),
+        ("国网任城供电公司", COORD),
+    ]
+    reader = district.reader("gk_nobody")  # may read, may not write
+    rows = {t["id"]: t for t in json.loads(cli(reader, "tasks", "--section", "二", "-f", "json").stdout)}
+    assert rows[12]["status"] == "partial"
+    r = cli(reader, "done", "7")
+    assert r.returncode == 8 and "gk_nobody" in r.stderr and "state grant" in r.stderr, r.stderr
+
+
+def test_a_login_without_a_grant_is_told_what_to_ask_for(district: District) -> None:
+    district.server.create_login("gk_stranger")
+    target = district.server.target(district.dbname, "gk_stranger")
+    r = cli(target, "done", "7")
+    assert r.returncode != 0 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    with pytest.raises((DeniedError, StateError)), open_store(target, write=True) as store:
+        store.add_marks(
+            [Mark(IDENTITY, 7, "区教体局", __import__("datetime").date(2023, 11, 1), None, "x", utc_now())]
+        )
+    assert district.rows("SELECT count(*) FROM gongkai.marks") == [(0,)]
+
+
+def test_a_liaison_cannot_create_the_schema(pg_server: PgServer) -> None:
+    dbname = pg_server.create_database()
+    pg_server.create_login(JIAOTI)
+    r = cli(pg_server.target(dbname, JIAOTI), "done", "7")
+    assert r.returncode == 4 and "state init" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert pg_server.sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'gongkai'", dbname) == [(0,)]
+
+
+# -- many liaisons at once ---------------------------------------------------------------------
+
+
+def unit_pairs(plan, directory, count: int, per_unit: int) -> dict[str, list[tuple[int, str]]]:  # type: ignore[no-untyped-def]
+    by_unit: dict[str, list[tuple[int, str]]] = {}
+    for task in plan.tasks:
+        for unit in responsible_units(directory, task):
+            by_unit.setdefault(unit, []).append((task.id, unit))
+    chosen = [u for u, pairs in by_unit.items() if len(pairs) >= per_unit][:count]
+    assert len(chosen) == count
+    return {u: by_unit[u][:per_unit] for u in chosen}
+
+
+def readers(target: str, count: int) -> list[subprocess.Popen[str]]:
+    loop = (
+        "import subprocess, sys, time\n"
+        "end = time.time() + 60\n"
+        "while time.time() < end:\n"
+        "    r = subprocess.run([sys.executable, '-m', 'gongkai_cli', 'tasks', '--status', 'done',"
+        " '-f', 'json'], capture_output=True, text=True)\n"
+        "    if r.returncode != 0:\n"
+        "        print('FAIL', r.returncode, r.stderr, flush=True); sys.exit(1)\n"
+        "    print('ok', flush=True)\n"
+    )
+    env = {**os.environ, "GONGKAI_STATE": target}
+    return [
+        subprocess.Popen([sys.executable, "-c", loop], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+        for _ in range(count)
+    ]
+
+
+def test_sixteen_liaisons_each_as_its_own_role_with_four_readers(district: District, plan, directory) -> None:  # type: ignore[no-untyped-def]
+    work = unit_pairs(plan, directory, 16, 8)
+    targets = {unit: district.login(f"gk_liaison_{i}", units=[unit]) for i, unit in enumerate(work)}
+    polling = readers(district.reader("gk_reader"), 4)
+    for reader in polling:
+        assert reader.stdout is not None and reader.stdout.readline().startswith("ok")
+    env = {**os.environ, "GONGKAI_BUSY_TIMEOUT": "30"}
+    writers = [
+        subprocess.Popen(marker_command(targets[u], pairs), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env, cwd=ROOT)
+        for u, pairs in work.items()
+    ]  # fmt: skip
+    outputs = [w.communicate(timeout=120) for w in writers]
+    for reader in polling:
+        assert reader.stdout is not None and reader.stdout.readline().startswith("ok")
+        reader.terminate()
+    polled = [r.communicate(timeout=30)[0] for r in polling]
+    assert [w.returncode for w in writers] == [0] * 16, [o[1] for o in outputs]
+    assert all("FAIL" not in text for text in polled), polled
+    expected = {(t, u, f"gk_liaison_{i}") for i, (u, pairs) in enumerate(work.items()) for t, _ in pairs}
+    assert set(district.rows("SELECT task_id, unit, db_user FROM gongkai.marks")) == expected
+    events = district.rows("SELECT task_id, unit, db_user FROM gongkai.events WHERE action = 'done'")
+    assert len(events) == 128 and set(events) == expected
+
+
+def test_sixteen_coordinators_racing_on_the_same_pairs_give_one_mark_each(
+    district: District, plan, directory
+) -> None:  # type: ignore[no-untyped-def]
+    pairs = [p for pairs in unit_pairs(plan, directory, 4, 4).values() for p in pairs]
+    targets = [district.login(f"gk_coord_{i}", coordinator=True) for i in range(16)]
+    env = {**os.environ, "GONGKAI_BUSY_TIMEOUT": "30"}
+    procs = []
+    for i, target in enumerate(targets):
+        mine = pairs[:]
+        random.Random(i).shuffle(mine)
+        procs.append(subprocess.Popen(marker_command(target, mine), stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT))  # fmt: skip
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 16, [o[1] for o in outputs]
+    assert district.rows("SELECT count(*), count(DISTINCT (task_id, unit)) FROM gongkai.marks") == [(16, 16)]
+    assert district.rows(
+        "SELECT count(*), count(DISTINCT (task_id, unit)) FROM gongkai.events WHERE action = 'done'"
+    ) == [(16, 16)]
+
+
+# -- the server going away -------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_server(pg_server: PgServer) -> Iterator[PgServer]:
+    if pg_server.data_dir is None:
+        pytest.skip("the server of GONGKAI_TEST_PG is not ours to stop")
+    yield pg_server
+    if pg_server.pg_ctl("status").returncode != 0:
+        pg_server.restart()
+
+
+def test_a_server_stopped_mid_command_leaves_nothing_half_written(
+    own_server: PgServer, plan, directory
+) -> None:  # type: ignore[no-untyped-def]
+    district = District(own_server)
+    coord = district.login(COORD, coordinator=True)
+    assert cli(coord, "done", "7").returncode == 0
+    # Another writer holds pair 8; `done 12 8` writes 12, then waits for 8 when the server stops.
+    holder = subprocess.Popen(marker_command(district.admin, [(8, "区教体局")], hold=60),
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "gongkai_cli", "done", "12", "8", "--unit", "区教体局"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+            env={**os.environ, "GONGKAI_STATE": coord, "GONGKAI_BUSY_TIMEOUT": "60"},
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not district.rows(
+            f"SELECT 1 FROM pg_stat_activity WHERE usename = '{COORD}' AND wait_event_type = 'Lock'"
+        ):
+            time.sleep(0.05)
+        own_server.stop("fast")
+        _, err = waiting.communicate(timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+        if own_server.pg_ctl("status").returncode != 0:
+            own_server.restart()
+    assert waiting.returncode == 4, err
+    assert (
+        err.startswith("错误：与数据库的连接中断") and err.count("\n") == 1 and "本次未做任何改动" in err
+    ), err
+    assert district.rows("SELECT task_id, unit FROM gongkai.marks") == [(7, "区教体局")]
+    assert district.rows("SELECT task_id FROM gongkai.events") == [(7,)]
