@@ -34,6 +34,7 @@ from gongkai_cli.store import (
     open_store,
     parse_export,
     state_path,
+    state_target,
     utc_now,
 )
 
@@ -115,10 +116,15 @@ def test_a_database_address_is_not_taken_for_a_file_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: bool
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    for target in ("postgresql://gk:secret@db.example/gongkai", state_path("postgres://db/gongkai")):
-        with pytest.raises(StateError, match="暂不支持") as caught:
-            open_store(target, write=write)
-        assert "secret" not in str(caught.value)
+    for address in ("postgresql:///gongkai?host=/nonexistent", "postgres://gk:secret@/gk?host=/nonexistent",
+                    "service=gongkai_nonexistent"):  # fmt: skip
+        monkeypatch.setenv("GONGKAI_STATE", address)
+        assert state_target(None) == address  # as typed: a Path would fold its "//"
+        with pytest.raises(StateError) as caught:
+            open_store(address, write=write)
+        assert "secret" not in str(caught.value) and "数据库" in str(caught.value)
+    with pytest.raises(StateError, match="被当成了文件路径"):
+        open_store(state_path("postgres://db/gongkai"), write=write)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -378,7 +378,7 @@ def _translate(exc: Exception, where: str, doing: Doing) -> GongkaiError:
     if "role" in low and "does not exist" in low:
         return StateError(f"数据库中没有这个账号：{where}")
     if "service" in low and ("not found" in low or "service file" in low):
-        return StateError(f"pg_service.conf 中找不到这个服务：{where}")
+        return StateError(f"pg_service.conf 中找不到这个数据库服务：{where}")
     if "certificate" in low or "ssl" in low:
         return StateError(f"无法与数据库建立安全连接（TLS 证书校验失败或服务器不支持 SSL）：{where}")
     if "invalid" in low and ("uri" in low or "connection option" in low or "conninfo" in low):
