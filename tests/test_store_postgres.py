@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -422,3 +423,97 @@ def test_a_server_stopped_mid_command_leaves_nothing_half_written(
     ), err
     assert district.rows("SELECT task_id, unit FROM gongkai.marks") == [(7, "区教体局")]
     assert district.rows("SELECT task_id FROM gongkai.events") == [(7,)]
+
+
+# -- the walk-through of docs/postgres.md, run as written against the test server ---------------
+
+
+def doc_blocks(path: Path) -> list[tuple[str, str]]:
+    """(language, text) of every fenced code block, in order."""
+    import re
+
+    found = re.findall(r"^```(\w*)\n(.*?)^```", path.read_text("utf-8"), flags=re.M | re.S)
+    return [(lang, text) for lang, text in found]
+
+
+def test_the_postgres_walk_through_runs_as_written(pg_server: PgServer, tmp_path: Path) -> None:
+    import re
+    import shutil
+
+    from .helpers.common import installed_gongkai
+
+    blocks = doc_blocks(ROOT / "docs" / "postgres.md")
+    langs = [lang for lang, _ in blocks]
+    assert langs == ["sh", "sh", "sh", "sh", "sh", "ini", "text", "bat", "sh", "sh"], langs
+    for role in ("li_jiaoti", "zhang_coord"):  # a server given by GONGKAI_TEST_PG may have run this before
+        pg_server.sql("DROP DATABASE IF EXISTS gongkai WITH (FORCE)")
+        pg_server.sql(f"DROP ROLE IF EXISTS {role}")
+    bin_dir = str(Path(installed_gongkai()).parent)
+    psql = shutil.which("psql")
+    assert psql, "psql is needed to run the DBA's part"
+    dba = {
+        **os.environ,
+        "PATH": os.pathsep.join([bin_dir, str(Path(psql).parent), os.environ.get("PATH", "")]),
+        "PGHOST": pg_server.socket_dir,
+        "PGPORT": pg_server.port,
+        "PGUSER": pg_server.admin.get("user", "postgres"),
+    }
+    dba.pop("GONGKAI_STATE", None)
+
+    def shell(text: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        lines = [line for line in text.splitlines() if not line.startswith("pip ")]
+        r = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(lines)], capture_output=True,
+                           text=True, env=env, cwd=tmp_path, timeout=120)  # fmt: skip
+        assert r.returncode == 0, (text, r.stdout, r.stderr)
+        return r
+
+    for _, text in blocks[:5]:  # pip, create db and roles, --print-sql + psql, state init, grants
+        r = shell(text, dba)
+    assert "已授权：账号 zhang_coord 可为任何单位标记（协调人）" in r.stderr
+    assert pg_server.sql("SELECT count(*) FROM gongkai.pairs", "gongkai") == [(1356,)]
+
+    # A liaison's PC: the service file and pgpass as written, pointing at the test server's TCP port
+    # (it has no server certificate, so TLS is turned down to what it offers).
+    service = blocks[5][1].replace("host=db.rencheng.example", "host=127.0.0.1")
+    service = service.replace("port=5432", f"port={pg_server.port}").replace(
+        "sslmode=verify-full", "sslmode=disable"
+    )
+    service = "\n".join(line for line in service.splitlines() if not line.startswith("sslrootcert"))
+    coord = re.sub(r"^\[gongkai\]", "[gongkai-coord]", service).replace("user=li_jiaoti", "user=zhang_coord")
+    (tmp_path / "pg_service.conf").write_text(f"{service}\n\n{coord}\n", "utf-8")
+    pgpass = blocks[6][1].replace("db.rencheng.example:5432", f"127.0.0.1:{pg_server.port}")
+    pgpass += f"127.0.0.1:{pg_server.port}:gongkai:zhang_coord:协调人的密码\n"
+    (tmp_path / "pgpass.conf").write_text(pgpass, "utf-8")
+    (tmp_path / "pgpass.conf").chmod(0o600)
+    pc = {k: v for k, v in dba.items() if not k.startswith("PG")}
+    pc |= {"PGSERVICEFILE": str(tmp_path / "pg_service.conf"), "PGPASSFILE": str(tmp_path / "pgpass.conf")}
+    commands = []
+    for line in blocks[7][1].splitlines():  # Windows' setx NAME VALUE: the variable for later commands
+        if line.startswith("setx "):
+            _, name, value = line.split(" ", 2)
+            pc[name] = value
+        else:
+            commands.append(line)
+    r = shell("\n".join(commands), pc)
+    assert "已标记完成" in r.stderr and "任务 7：区教体局" in r.stderr, r.stderr
+    refused = subprocess.run([installed_gongkai(), "done", "12", "--unit", "区卫健局"], capture_output=True,
+                             text=True, env=pc, cwd=tmp_path)  # fmt: skip
+    assert refused.returncode == 8 and refused.stderr == "错误：区教体局 的账号不能为 区卫健局 标记\n"
+    shown = subprocess.run([installed_gongkai(), "state", "path"], capture_output=True, text=True, env=pc)
+    assert shown.stdout == "service=gongkai\n"
+    assert pg_server.sql("SELECT task_id, unit, note, db_user FROM gongkai.marks", "gongkai") == [
+        (7, "区教体局", "任教字〔2023〕5号", "li_jiaoti")
+    ]
+
+    # The coordinator merges a PC's old SQLite records, then backs up by exporting.
+    old_pc = {**pc, "GONGKAI_STATE": str(tmp_path / "old.sqlite3")}
+    shell("gongkai done 8 --date 2023-11-20\ngongkai marks export -o 教体局.json", old_pc)
+    r = shell(blocks[8][1], pc)
+    assert "导入 1 条" in r.stderr, r.stderr
+    shell(blocks[9][1], pc)
+    backup = json.loads((tmp_path / "备份.json").read_text("utf-8"))
+    assert [(m["task_id"], m["unit"]) for m in backup["marks"]] == [(7, "区教体局"), (8, "区教体局")]
+    assert pg_server.sql("SELECT task_id, source, db_user FROM gongkai.events ORDER BY seq", "gongkai") == [
+        (7, "cli", "li_jiaoti"),
+        (8, "import", "zhang_coord"),
+    ]

@@ -68,7 +68,7 @@ def state_init(
         say(f"已载入计划 {result['plan']} 的 {result['pairs']} 个任务–单位对")
 
 
-ROLE_HELP = "数据库登录账号（先由管理员 CREATE ROLE … LOGIN 建好）"
+ROLE_HELP = "数据库登录账号（先由管理员用 CREATE ROLE 建好，能登录）"
 
 
 @state_app.command("grant", cls=GongkaiCommand)
