@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -74,6 +75,7 @@ def main() -> int:
     finally:
         if server.data_dir is not None:
             server.stop("immediate")
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def measure(server: PgServer, base: Path, repeats: int, quick: bool) -> int:

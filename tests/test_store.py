@@ -52,6 +52,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
     server = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
     chosen = state_backend(request.param, tmp_path, server)
     monkeypatch.setenv("GONGKAI_STATE", chosen.target)
+    if server is not None:
+        request.addfinalizer(server.drop_created)
     return chosen
 
 

@@ -67,6 +67,14 @@ class District:
         return self.server.sql(sql, self.dbname)
 
 
+@pytest.fixture(autouse=True)
+def _drop_databases(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test's databases are dropped at its end."""
+    yield
+    if "pg_server" in request.fixturenames:
+        request.getfixturevalue("pg_server").drop_created()
+
+
 @pytest.fixture
 def district(pg_server: PgServer) -> District:
     return District(pg_server)

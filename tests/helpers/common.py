@@ -303,6 +303,7 @@ class PgServer:
         self.data_dir = data_dir
         self.run_as = run_as
         self._count = 0
+        self.created: list[str] = []
 
     @classmethod
     def from_env(cls, value: str) -> PgServer:
@@ -384,7 +385,13 @@ class PgServer:
         self._count += 1
         name = f"gk_{os.getpid()}_{self._count}"
         self.sql(f'CREATE DATABASE "{name}" STRATEGY = FILE_COPY')
+        self.created.append(name)
         return name
+
+    def drop_created(self) -> None:
+        """Drop the databases created so far (a test's, at its end: hundreds would fill the disk)."""
+        while self.created:
+            self.sql(f'DROP DATABASE IF EXISTS "{self.created.pop()}" WITH (FORCE)')
 
     def create_login(self, role: str, password: str | None = None) -> None:
         """A login role (cluster-wide); created once, its password (re)set when given."""
