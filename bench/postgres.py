@@ -97,8 +97,8 @@ def measure(server: PgServer, base: Path, repeats: int, quick: bool) -> int:
     env = {**os.environ, "GONGKAI_UNIT": "区教体局"}
     env.pop("GONGKAI_STATE", None)
     subprocess.run([gongkai_bin(), "state", "init", "--state", admin], check=True, capture_output=True)
-    subprocess.run([gongkai_bin(), "state", "grant", "gk_bench", "--coordinator", "--state", admin], check=True,
-                   capture_output=True)  # fmt: skip
+    grant = [gongkai_bin(), "state", "grant", "gk_bench", "--coordinator", "--state", admin]
+    subprocess.run(grant, check=True, capture_output=True)
 
     rows: list[tuple[str, float, float, float, float]] = []
     for name, target in targets.items():
@@ -135,7 +135,8 @@ def measure(server: PgServer, base: Path, repeats: int, quick: bool) -> int:
         f" median of {repeats} runs. Whole processes are what a liaison waits for; in-process is the store"
         " itself through the Workspace API (connect, one transaction, close).",
         "",
-        "| state | `done` (process) | `status -f json` (process) | `done` (in-process) | status query (in-process) |",
+        "| state | `done` (process) | `status -f json` (process) | `done` (in-process)"
+        " | status query (in-process) |",
         "|---|---|---|---|---|",
         *(f"| {n} | {a:.1f} ms | {b:.1f} ms | {c:.2f} ms | {d:.2f} ms |" for n, a, b, c, d in rows),
         "",
