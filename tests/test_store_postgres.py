@@ -128,6 +128,22 @@ def test_a_server_that_is_not_there_is_one_line(tmp_path) -> None:  # type: igno
         assert "s3cret" not in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_refused_login_or_a_missing_database_is_one_line(pg_server: PgServer, tmp_path: Path) -> None:
+    pg_server.create_login("gk_pw", "right")
+    (tmp_path / "pgpass").write_text(f"127.0.0.1:{pg_server.port}:*:gk_pw:wrong\n", "utf-8")
+    (tmp_path / "pgpass").chmod(0o600)
+    tcp = f"postgresql://gk_pw@127.0.0.1:{pg_server.port}/postgres?sslmode=disable"
+    r = gongkai("status", env={"GONGKAI_STATE": tcp, "PGPASSFILE": str(tmp_path / "pgpass")})
+    assert r.returncode == 4 and r.stderr.startswith("错误：数据库拒绝登录") and r.stderr.count("\n") == 1, (
+        r.stderr
+    )
+    r = cli(pg_server.target("gk_no_such_database"), "status")
+    assert r.returncode == 4 and r.stderr.startswith("错误：数据库不存在") and r.stderr.count("\n") == 1, (
+        r.stderr
+    )
+    assert "wrong" not in r.stderr
+
+
 def test_state_init_refuses_an_sqlite_file(run) -> None:  # type: ignore[no-untyped-def]
     r = run("state", "init")
     assert r.exit_code == 4 and "只用于 PostgreSQL" in r.stderr
@@ -192,7 +208,11 @@ def test_a_liaison_marks_its_own_unit_and_is_refused_another(district: District)
         (7, "区教体局", JIAOTI),
         (12, "区卫健局", WEIJIAN),
     ]
-    assert [e["action"] for e in json.loads(cli(jiaoti, "log", "-f", "json").stdout)] == ["done", "done"]
+    log = json.loads(cli(jiaoti, "log", "-f", "json").stdout)
+    assert [(e["action"], e["unit"], e["db_user"]) for e in log] == [
+        ("done", "区教体局", JIAOTI),
+        ("done", "区卫健局", WEIJIAN),
+    ]
     # reading is for everyone
     rows = {t["id"]: t for t in json.loads(cli(jiaoti, "tasks", "--section", "二", "-f", "json").stdout)}
     assert rows[12]["done_units"] == ["区卫健局"]

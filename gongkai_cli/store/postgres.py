@@ -50,7 +50,7 @@ _MARK_COLUMNS = "plan, task_id, unit, done_on, note, by, marked_at, claimed_unde
 _AT = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
 _EVENT_COLUMNS = (
     f"seq, {_AT}, action, plan, task_id, unit, done_on, note, by, source,"
-    " old_done_on, old_note, claimed_under, choice"
+    " old_done_on, old_note, claimed_under, choice, db_user::text"
 )
 DEFAULT_CONNECT_TIMEOUT = 10  # seconds; libpq waits forever otherwise on a network that drops packets
 
@@ -345,7 +345,21 @@ def _mark(row: tuple[Any, ...]) -> Mark:
 
 def _event_of(r: tuple[Any, ...]) -> Event:
     return Event(
-        int(r[0]), r[1], r[2], r[3], int(r[4]), r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13]
+        int(r[0]),
+        r[1],
+        r[2],
+        r[3],
+        int(r[4]),
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        r[10],
+        r[11],
+        r[12],
+        r[13],
+        r[14],
     )
 
 
