@@ -313,7 +313,7 @@ class PgServer:
             params = {k: str(v) for k, v in psycopg.conninfo.conninfo_to_dict(value).items()}
             params.pop("dbname", None)
             return cls(params)
-        return cls({"host": value, "user": "postgres"})
+        return cls({"host": value, "port": os.environ.get("PGPORT", "5432"), "user": "postgres"})
 
     @classmethod
     def start(cls, base: Path) -> PgServer:
@@ -369,6 +369,8 @@ class PgServer:
 
         who = quote(user or self.admin.get("user", "postgres"), safe="")
         query = f"host={quote(self.socket_dir, safe='')}&port={self.port}"
+        if user is None and self.admin.get("password"):  # GONGKAI_TEST_PG's superuser, over TCP
+            query += f"&password={quote(self.admin['password'], safe='')}"
         return f"postgresql://{who}@/{quote(dbname, safe='')}?{query}"
 
     def sql(
