@@ -326,6 +326,8 @@ def test_a_liaison_cannot_create_the_schema(pg_server: PgServer) -> None:
     pg_server.create_login(JIAOTI)
     r = cli(pg_server.target(dbname, JIAOTI), "done", "7")
     assert r.returncode == 4 and "state init" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    r = gongkai("state", "init", "--state", pg_server.target(dbname, JIAOTI))
+    assert r.returncode == 8 and "超级用户" in r.stderr and "--print-sql" in r.stderr, r.stderr
     assert pg_server.sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'gongkai'", dbname) == [(0,)]
 
 

@@ -11,6 +11,10 @@ The design, enforced by the database itself rather than by gongkai:
   with ``session_user``, so it cannot be forged;
 - ``events`` is written only by a SECURITY DEFINER trigger on marks (and ``record_keep`` for a
   decided import conflict); UPDATE, DELETE and TRUNCATE on it are refused for everyone.
+
+Written for the servers that speak PostgreSQL's protocol, not only PostgreSQL itself: triggers say
+EXECUTE PROCEDURE (openGauss and older KingbaseES do not know EXECUTE FUNCTION), ids are bigserial
+rather than identity columns, and postgres.py locks pairs with hashtext (no hashtextextended there).
 """
 
 from __future__ import annotations
@@ -124,7 +128,7 @@ BEGIN
 END
 $f$;
 CREATE TRIGGER marks_guard BEFORE INSERT OR UPDATE OR DELETE ON {SCHEMA}.marks
-    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.marks_guard();
+    FOR EACH ROW EXECUTE PROCEDURE {SCHEMA}.marks_guard();
 
 -- The history, written by the database for every change of marks. The client may say where a
 -- change came from (gongkai.source), how an import conflict was decided (gongkai.choice) and who
@@ -157,7 +161,7 @@ BEGIN
 END
 $f$;
 CREATE TRIGGER marks_history AFTER INSERT OR UPDATE OR DELETE ON {SCHEMA}.marks
-    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.marks_history();
+    FOR EACH ROW EXECUTE PROCEDURE {SCHEMA}.marks_history();
 
 -- An import conflict decided for our mark: theirs is kept on record, ours (read here) unchanged.
 CREATE FUNCTION {SCHEMA}.record_keep(p_plan text, p_task_id bigint, p_unit text, p_done_on date,
@@ -187,9 +191,9 @@ BEGIN
 END
 $f$;
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON {SCHEMA}.events
-    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.append_only();
+    FOR EACH ROW EXECUTE PROCEDURE {SCHEMA}.append_only();
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON {SCHEMA}.events
-    FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.append_only();
+    FOR EACH STATEMENT EXECUTE PROCEDURE {SCHEMA}.append_only();
 
 ALTER TABLE {SCHEMA}.marks ENABLE ROW LEVEL SECURITY;
 ALTER TABLE {SCHEMA}.marks FORCE ROW LEVEL SECURITY;

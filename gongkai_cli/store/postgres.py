@@ -262,9 +262,10 @@ class PostgresStore(Store):
         """The pair's mark, read after taking the pair's lock (held until the transaction ends).
 
         Two statements: in READ COMMITTED each statement sees what was committed before it began, so
-        the read must start after the wait for the lock is over.
+        the read must start after the wait for the lock is over. A 32-bit hash: two pairs sharing a
+        lock only wait for each other.
         """
-        cur.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(%s, 0))",
+        cur.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext(%s))",
                     (f"{plan}\x1f{task_id}\x1f{unit}",))  # fmt: skip
         row = cur.execute(
             f"SELECT {_MARK_COLUMNS} FROM {S}.marks WHERE plan = %s AND task_id = %s AND unit = %s",
@@ -494,7 +495,7 @@ def _init(conn: Any, where: str, identity: str | None, pairs: Iterable[tuple[int
 
     def work() -> dict[str, Any]:
         with conn.transaction(), conn.cursor() as cur:
-            cur.execute("SELECT pg_catalog.pg_advisory_xact_lock(hashtextextended('gongkai schema', 0))")
+            cur.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('gongkai schema'))")
             cur.execute(pg_admin.ROLES_SQL)
             cur.execute(f"SET LOCAL ROLE {pg_admin.OWNER_ROLE}")
             before = 0
@@ -527,9 +528,15 @@ def init_schema(
     target: str, identity: str | None = None, pairs: Iterable[tuple[int, str]] = ()
 ) -> dict[str, Any]:
     """``gongkai state init``: create or upgrade the schema, grants, and (with a plan) its pairs."""
+    where = hidden_password(target)
     conn = _connect(target)
     try:
-        return _init(conn, hidden_password(target), identity, pairs)
+        return _init(conn, where, identity, pairs)
+    except DeniedError:
+        raise DeniedError(
+            f"建表需要数据库超级用户的账号：{where}；也可以用 gongkai state init --print-sql 输出 SQL，"
+            "交给数据库管理员执行"
+        ) from None
     finally:
         conn.close()
 
