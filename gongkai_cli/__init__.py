@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import BusyError, GongkaiError, OutputError, PlanError, StateError, UsageError
+from .errors import BusyError, DeniedError, GongkaiError, OutputError, PlanError, StateError, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,6 +26,7 @@ __version__ = "2.0.0.dev0"
 
 __all__ = [
     "BusyError",
+    "DeniedError",
     "GongkaiError",
     "OutputError",
     "PlanError",
