@@ -90,8 +90,11 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
     import tempfile
 
     base = Path(tempfile.mkdtemp(prefix="gk-pg-"))  # short: a unix socket path is limited to 107 bytes
+    import shutil
+
     found = pg_server_or_skip(base)
     if isinstance(found, str):
+        shutil.rmtree(base, ignore_errors=True)
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI: {found}")
         pytest.skip(found)
@@ -101,6 +104,4 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
     finally:
         if server.data_dir is not None:
             server.stop("immediate")
-            import shutil
-
-            shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
