@@ -502,13 +502,15 @@ def test_the_postgres_walk_through_runs_as_written(pg_server: PgServer, tmp_path
     assert "已授权：账号 zhang_coord 可为任何单位标记（协调人）" in r.stderr
     assert pg_server.sql("SELECT count(*) FROM gongkai.pairs", "gongkai") == [(1356,)]
 
-    # A liaison's PC: the service file and pgpass as written, pointing at the test server's TCP port
-    # (it has no server certificate, so TLS is turned down to what it offers).
+    # A liaison's PC: the service file and pgpass as written, pointing at the test server's TCP port,
+    # TLS verified against the test server's own CA (a server given by GONGKAI_TEST_PG may have none).
     service = blocks[5][1].replace("host=db.rencheng.example", "host=127.0.0.1")
-    service = service.replace("port=5432", f"port={pg_server.port}").replace(
-        "sslmode=verify-full", "sslmode=disable"
-    )
-    service = "\n".join(line for line in service.splitlines() if not line.startswith("sslrootcert"))
+    service = service.replace("port=5432", f"port={pg_server.port}")
+    if pg_server.root_cert is not None:
+        service = service.replace("sslrootcert=C:\\gongkai\\root.crt", f"sslrootcert={pg_server.root_cert}")
+    else:
+        service = service.replace("sslmode=verify-full", "sslmode=disable")
+        service = "\n".join(line for line in service.splitlines() if not line.startswith("sslrootcert"))
     coord = re.sub(r"^\[gongkai\]", "[gongkai-coord]", service).replace("user=li_jiaoti", "user=zhang_coord")
     (tmp_path / "pg_service.conf").write_text(f"{service}\n\n{coord}\n", "utf-8")
     pgpass = blocks[6][1].replace("db.rencheng.example:5432", f"127.0.0.1:{pg_server.port}")
@@ -531,9 +533,20 @@ def test_the_postgres_walk_through_runs_as_written(pg_server: PgServer, tmp_path
     assert refused.returncode == 8 and refused.stderr == "错误：区教体局 的账号不能为 区卫健局 标记\n"
     shown = subprocess.run([installed_gongkai(), "state", "path"], capture_output=True, text=True, env=pc)
     assert shown.stdout == "service=gongkai\n"
+    if pg_server.root_cert is not None:  # a wrong CA: the server is not who it says, nothing is sent
+        wrong = tmp_path / "wrong.crt"
+        wrong.write_bytes(pg_server.root_cert.with_name("server.crt").read_bytes())
+        wrong_service = service.replace(str(pg_server.root_cert), str(wrong))
+        (tmp_path / "wrong_service.conf").write_text(wrong_service + "\n", "utf-8")
+        bad = {**pc, "PGSERVICEFILE": str(tmp_path / "wrong_service.conf")}
+        r = subprocess.run([installed_gongkai(), "status"], capture_output=True, text=True, env=bad)
+        assert r.returncode == 4 and r.stderr.startswith("错误：无法与数据库建立安全连接"), r.stderr
     assert pg_server.sql("SELECT task_id, unit, note, db_user FROM gongkai.marks", "gongkai") == [
         (7, "区教体局", "任教字〔2023〕5号", "li_jiaoti")
     ]
+    if pg_server.root_cert is not None:  # the liaison's connection was TLS, verified (verify-full)
+        r = shell("psql -Atc 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()' service=gongkai", pc)
+        assert r.stdout.strip() == "t"
 
     # The coordinator merges a PC's old SQLite records, then backs up by exporting.
     old_pc = {**pc, "GONGKAI_STATE": str(tmp_path / "old.sqlite3")}

@@ -340,15 +340,20 @@ class PgServer:
             f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sock}"
             " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         )
+        root_cert = make_certificates(base, run_as)
+        if root_cert is not None:
+            options += f" -c ssl=on -c ssl_cert_file={base}/server.crt -c ssl_key_file={base}/server.key"
         subprocess.run(
             [pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
             check=True, capture_output=True, user=run_as,
         )  # fmt: skip
         server = cls({"host": str(sock), "port": str(port), "user": "postgres"}, data, run_as)
         server.options = options
+        server.root_cert = root_cert
         return server
 
     options = ""
+    root_cert: Path | None = None  # the CA that signed the TCP listener's certificate (for 127.0.0.1)
 
     @property
     def socket_dir(self) -> str:
@@ -421,6 +426,53 @@ class PgServer:
 
     def restart(self) -> None:
         self.pg_ctl("-o", self.options, "-l", str(self.data_dir.parent / "log"), "-w", "start")  # type: ignore[union-attr]
+
+
+def make_certificates(base: Path, owner: str | None) -> Path | None:
+    """A throwaway CA and a server certificate for 127.0.0.1 signed by it (so that a client can use
+    sslmode=verify-full), written into ``base``; the CA's certificate, or None without openssl."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], check=True, capture_output=True, cwd=base)
+
+    run(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=gongkai test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "root.crt",
+    )
+    run(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    )
+    (base / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n", "utf-8")
+    run("x509", "-req", "-in", "server.csr", "-CA", "root.crt", "-CAkey", "ca.key", "-CAcreateserial",
+        "-days", "2", "-extfile", "san.ext", "-out", "server.crt")  # fmt: skip
+    for name in ("server.key", "server.crt"):
+        (base / name).chmod(0o600)
+        if owner:
+            shutil.chown(base / name, owner)
+    return base / "root.crt"
 
 
 class socket_free_port:
