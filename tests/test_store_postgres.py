@@ -407,6 +407,56 @@ def test_sixteen_coordinators_racing_on_the_same_pairs_give_one_mark_each(
     ) == [(16, 16)]
 
 
+class PausedList(list):  # type: ignore[type-arg]
+    """A list whose first pass waits at ``barrier`` after its first item (later passes do not)."""
+
+    def __init__(self, items: list[Mark], barrier: Any) -> None:
+        super().__init__(items)
+        self.barrier, self.first = barrier, True
+
+    def __iter__(self) -> Iterator[Mark]:
+        for i, item in enumerate(list.__iter__(self)):
+            if i == 1 and self.first:
+                self.first = False
+                self.barrier.wait(timeout=30)
+            yield item
+
+
+def test_writers_of_the_same_pairs_in_opposite_orders_both_succeed(district: District) -> None:
+    """Each locks its first pair, then wants the other's: the server aborts one (a deadlock), and it
+    runs again once the other has committed."""
+    import datetime as dt
+    import threading
+
+    target = district.login(COORD, coordinator=True)
+    barrier = threading.Barrier(2)
+
+    def marks(order: list[int], by: str) -> PausedList:
+        day = dt.date(2023, 11, 1)
+        return PausedList([Mark(IDENTITY, t, "区教体局", day, None, by, utc_now()) for t in order], barrier)
+
+    results: dict[str, Any] = {}
+
+    def write(name: str, order: list[int]) -> None:
+        try:
+            with open_store(target, write=True) as store:
+                results[name] = store.add_marks(marks(order, name))
+        except Exception as exc:  # reported below
+            results[name] = exc
+
+    threads = [threading.Thread(target=write, args=a) for a in (("甲", [7, 8]), ("乙", [8, 7]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(isinstance(r, Exception) for r in results.values()), results
+    added = sorted(m.task_id for r in results.values() for m in r[0])
+    present = sorted(m.task_id for r in results.values() for m in r[1])
+    assert (added, present) == ([7, 8], [7, 8])  # each pair added by one writer, found by the other
+    assert district.rows("SELECT count(*) FROM gongkai.marks") == [(2,)]
+    assert district.rows("SELECT count(*) FROM gongkai.events") == [(2,)]
+
+
 # -- the server going away -------------------------------------------------------------------
 
 

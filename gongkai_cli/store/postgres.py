@@ -52,6 +52,7 @@ _EVENT_COLUMNS = (
     f"seq, {_AT}, action, plan, task_id, unit, done_on, note, by, source,"
     " old_done_on, old_note, claimed_under, choice, db_user::text"
 )
+DEADLOCK_ATTEMPTS = 3
 DEFAULT_CONNECT_TIMEOUT = 10  # seconds; libpq waits forever otherwise on a network that drops packets
 
 
@@ -180,7 +181,7 @@ class PostgresStore(Store):
                 added.append(mark)
             return added, present
 
-        return self._write(work)
+        return self._write(work, marks)
 
     def remove_marks(
         self, plan_identity: str, pairs: Iterable[tuple[int, str]], by: str
@@ -203,7 +204,7 @@ class PostgresStore(Store):
                 removed.append(mark)
             return removed, missing
 
-        return self._write(work, by=by)
+        return self._write(work, pairs, by=by)
 
     def import_marks(self, marks: Iterable[Mark]) -> tuple[list[Mark], list[Mark], list[tuple[Mark, Mark]]]:
         result = self.merge_marks(marks, None)
@@ -223,7 +224,7 @@ class PostgresStore(Store):
                     _replace(cur, outcome.after)
             return outcomes
 
-        return self._write(work)
+        return self._write(work, changes)
 
     def merge_marks(self, marks: Iterable[Mark], prefer: str | None) -> MergeResult:
         def work(cur: Any) -> MergeResult:
@@ -256,7 +257,7 @@ class PostgresStore(Store):
                     result.kept.append((ours, mark))
             return result
 
-        return self._write(work, source="import", choice=prefer)
+        return self._write(work, marks, source="import", choice=prefer)
 
     def _locked(self, cur: Any, plan: str, task_id: int, unit: str) -> Mark | None:
         """The pair's mark, read after taking the pair's lock (held until the transaction ends).
@@ -274,11 +275,21 @@ class PostgresStore(Store):
         return None if row is None else _mark(row)
 
     def _write(
-        self, work: Callable[[Any], _T], source: str = "cli", choice: str | None = None, by: str = ""
+        self,
+        work: Callable[[Any], _T],
+        items: Iterable[object],
+        source: str = "cli",
+        choice: str | None = None,
+        by: str = "",
     ) -> _T:
+        """One transaction around ``work``. Writers of the same pairs in opposite orders can deadlock
+        (SQLite has one writer at a time, so it never does): the server aborts one of them, and when
+        its ``items`` can be gone through again (a list or tuple), that one runs again from the start.
+        """
         conn = self._open_connection()
         if conn is None or not self._writable:
             raise StateError(f"状态以只读方式打开：{self.location}")
+        attempts = DEADLOCK_ATTEMPTS if isinstance(items, (list, tuple)) else 1
 
         def transaction() -> _T:
             with conn.transaction(), conn.cursor() as cur:
@@ -289,7 +300,15 @@ class PostgresStore(Store):
                 )
                 return work(cur)
 
-        return _guard(self.location, "write", transaction)
+        def retried() -> _T:
+            for _ in range(attempts - 1):
+                try:
+                    return transaction()
+                except psycopg.errors.DeadlockDetected:
+                    continue  # ours was rolled back and the other went on: run ours again
+            return transaction()
+
+        return _guard(self.location, "write", retried)
 
     def close(self) -> None:
         self._closed = True
