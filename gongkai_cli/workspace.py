@@ -151,11 +151,11 @@ class Workspace:
     """A plan and a state. Opening one reads the plan; the state is opened per operation."""
 
     def __init__(self, plan: Plan, state: str | Path | None = None, unit: str | None = None) -> None:
-        from .store import state_path
+        from .store import state_target
 
         self.plan = plan
         self.directory = Directory(plan)
-        self.state = state_path(str(state) if state is not None else None)
+        self.state = state_target(str(state) if state is not None else None)
         self.default_unit = unit  # the liaison's own unit (GONGKAI_UNIT), used by done/undo
 
     @property
@@ -306,6 +306,28 @@ class Workspace:
         from .store import open_store
 
         return open_store(self.state, write=write)
+
+    def reference_pairs(self) -> list[tuple[int, str]]:
+        """Every (task id, responsible unit) of the plan: the shared database's reference data."""
+        from .queries import responsible_units
+
+        return [(t.id, u) for t in self.plan.tasks for u in responsible_units(self.directory, t)]
+
+    def init_state(self) -> dict[str, Any]:
+        """Create or upgrade the shared database's schema (``gongkai state init``) and load or
+        update the plan's task–unit pairs as reference data."""
+        from .store import init_database
+
+        return init_database(self.state, self.plan.meta.identity, self.reference_pairs())
+
+    def grant_state(self, role: str, units: Iterable[str] | None, coordinator: bool) -> dict[str, Any]:
+        """Let a database login write its units' marks, or every unit's (``gongkai state grant``)."""
+        from .store import grant_database
+
+        names = [u.name for u in self.unit_list(list(units or []))]
+        if coordinator == bool(names):
+            raise UsageError("请给出 --unit（可重复）或 --coordinator，二者选一")
+        return grant_database(self.state, role, names, coordinator)
 
     def marked(self) -> frozenset[tuple[int, str]]:
         """(task id, unit) of every mark of this plan; reading never creates the state file."""

@@ -55,7 +55,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "imports", "app",
         "把政府网站发布的分解表（Word、Excel、网页、CSV 或文本）转换为计划文件，并报告需要复核之处。",
     ),
-    "state": ("state", "state_app", "状态文件的位置。"),
+    "state": ("state", "state_app", "状态文件的位置；全区共用的数据库。"),
     "marks": ("marks", "marks_app", "导出、导入完成记录（JSON），用于备份、换机器或合并。"),
 }  # fmt: skip
 PANEL_COMMANDS = "命令"
