@@ -42,7 +42,8 @@ __all__ = [
 def open(
     plan: str | Path | Plan | None = None, state: str | Path | None = None, unit: str | None = None
 ) -> Workspace:
-    """A Workspace over ``plan`` (a path; None: ``GONGKAI_PLAN``, else the built-in 2023 plan) and
+    """A Workspace over ``plan`` (a path, an installed plan's name or year, or 内置; None:
+    ``GONGKAI_PLAN``, else the newest installed plan, else the built-in 2023 plan) and
     ``state`` (a path; None: ``GONGKAI_STATE``, else the user data directory). ``unit`` is the
     liaison's own unit for ``mark``/``undo`` (None: ``GONGKAI_UNIT``)."""
     from .workspace import open_workspace

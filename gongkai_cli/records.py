@@ -273,3 +273,21 @@ def pair_records(
             days_key: p.days,
             "placeholder": placeholder,
         }
+
+
+def plan_record(entry: Any, builtin: bool, current: bool) -> dict[str, Any]:
+    """One plan as ``gongkai plans -f json`` prints it (``entry``: a plan.installed.InstalledPlan)."""
+    return {
+        "name": entry.name,
+        "title": entry.title,
+        "year": entry.year,
+        "doc_number": entry.doc_number,
+        "issuer": entry.issuer,
+        "rows": entry.rows,
+        "path": str(entry.path),
+        "builtin": builtin,
+        "current": current,
+        "installed_at": entry.installed_at.isoformat(timespec="seconds") if entry.installed_at else None,
+        "broken": entry.broken,
+        "problem": entry.problem,
+    }

@@ -158,6 +158,16 @@ class Workspace:
         self.state = state_path(str(state) if state is not None else None)
         self.default_unit = unit  # the liaison's own unit (GONGKAI_UNIT), used by done/undo
 
+    @property
+    def plan_label(self) -> str:
+        """How reports name the plan they used: ``计划：2024-济任政办字12号（济任政办字〔2024〕12号）``,
+        with an installed plan's name, 内置, or the file's path."""
+        from .plan import plan_label
+
+        name = plan_label(self.plan.path) if self.plan.path else self.plan.meta.title
+        number = self.plan.meta.doc_number
+        return f"计划：{name}（{number}）" if number else f"计划：{name}"
+
     # -- parsing what people type ------------------------------------------------------------
 
     @property
@@ -678,7 +688,7 @@ class Workspace:
         tick: Callable[[int], None] | None = None,
         all_units: bool = False,
     ) -> tuple[int, bytes | Iterator[bytes]]:
-        """(rows, the file's bytes) of a ledger: xlsx, ics, html or md."""
+        """(rows, the file's bytes) of a ledger: xlsx, ics, html, md or docx."""
         from .ledgers import FORMATS, build_ledger
 
         if kind not in FORMATS:
@@ -706,7 +716,8 @@ def _scope_units(directory: Directory, scope: Scope) -> set[str] | None:
 def open_workspace(
     plan: str | Path | Plan | None = None, state: str | Path | None = None, unit: str | None = None
 ) -> Workspace:
-    """The plan (a path, ``GONGKAI_PLAN``, else the built-in one) with the state (a path,
+    """The plan (a path, an installed plan's name or year; else ``GONGKAI_PLAN``, else the newest
+    installed plan, else the built-in one) with the state (a path,
     ``GONGKAI_STATE``, else the user data directory)."""
     from .plan import load_plan, plan_path
 

@@ -21,11 +21,12 @@ from .helpers.common import VENDORED_SOURCE
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads the user's plan choice or touches the user's state."""
+    """No test reads the user's plan choice or installed plans, or touches the user's state."""
     monkeypatch.delenv("GONGKAI_PLAN", raising=False)
     monkeypatch.delenv("GONGKAI_UNIT", raising=False)
     monkeypatch.setenv("GONGKAI_STATE", str(tmp_path / "state.sqlite3"))
     monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("GONGKAI_PLANS", str(tmp_path / "plans"))  # no installed plans unless a test adds some
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("TERM", "dumb")

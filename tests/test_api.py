@@ -141,7 +141,8 @@ def test_help_texts_are_folded_not_cut(run, columns: str) -> None:  # type: igno
         "完成情况：open（未开始）、partial（部分完成）、done（已完成）、overdue（逾期未完成）、"
         "on_time（按时完成）、done_late（逾期完成）、not_due（未到期）、ongoing（持续推进），"
         "中英文均可；与--unit同用时指该单位自己的部分",
-        "计划文件（YAML）。默认读取环境变量GONGKAI_PLAN，再默认为内置的2023年任城区分解表",
+        "计划：计划文件（YAML），或已安装计划的名称、年份（gongkaiplans列出）。默认读取环境变量"
+        "GONGKAI_PLAN，再默认为最新安装的计划，再默认为内置的2023年任城区分解表",
     ):
         assert text in flat
     for line in r.stdout.splitlines():  # the Chinese rule: no line of a panel starts with closing punctuation

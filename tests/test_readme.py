@@ -29,6 +29,9 @@ COMMANDS = [
     "marks import",
     "validate",
     "schema",
+    "plans",
+    "plans install",
+    "plans remove",
 ]
 START, END = "<!-- commands:start -->", "<!-- commands:end -->"
 

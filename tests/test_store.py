@@ -151,7 +151,7 @@ def imported_modules(path: Path) -> set[str]:
 def test_store_package_stands_on_model_and_errors_only() -> None:
     """Nothing in store/ imports the CLI, plan, output, Typer or Rich; only store/sqlite.py imports
     sqlite3."""
-    allowed = ("gongkai_cli.errors", "gongkai_cli.model", "gongkai_cli.store")
+    allowed = ("gongkai_cli.errors", "gongkai_cli.model", "gongkai_cli.store", "gongkai_cli.dirs")
     for path in sorted((ROOT / "gongkai_cli" / "store").glob("*.py")):
         ours = {m for m in imported_modules(path) if m.split(".")[0] == "gongkai_cli"}
         assert all(m.startswith(allowed) for m in ours), (path.name, ours)

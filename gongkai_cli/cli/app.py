@@ -39,10 +39,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "reports", "app", "逾期未完成的任务：每个（任务，责任单位）一行，统称展开到成员单位，附逾期天数。"
     ),
     "due": ("reports", "app", "即将到期、尚未完成的任务：截止日期在若干天之内，每个（任务，责任单位）一行。"),
-    "export": ("ledgers", "app", "导出台账（xlsx）、截止日期日历（ics）、进度页面（html）或 Markdown 报告。"),
+    "export": (
+        "ledgers", "app",
+        "导出台账（xlsx）、截止日期日历（ics）、进度页面（html）、Markdown 报告或 Word 分解表（docx）。",
+    ),
     "units": ("tasks", "app", "列出单位名录：每个单位的类别、别名、所属统称，以及各统称的成员。"),
     "validate": ("plans", "app", "检查计划文件，列出全部问题及其位置（文件:行）。没有问题时退出码为 0。"),
     "schema": ("plans", "app", "输出计划文件格式的说明（Markdown）。"),
+    "plans": (
+        "plans", "plans_app", "列出内置计划和已安装的计划；安装、删除计划。--plan 可以写计划的名称或年份。"
+    ),
     "state": ("state", "state_app", "状态文件的位置。"),
     "marks": ("marks", "marks_app", "导出、导入完成记录（JSON），用于备份、换机器或合并。"),
 }  # fmt: skip
@@ -117,7 +123,7 @@ class GongkaiCommand(ChineseHelp, TyperCommand):
 
 
 class GongkaiGroup(ChineseHelp, TyperGroup):
-    """A group of commands (``marks``, ``state``)."""
+    """A group of commands (``marks``, ``state``, ``plans``)."""
 
     command_class = GongkaiCommand
 

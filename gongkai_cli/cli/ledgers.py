@@ -33,9 +33,10 @@ def export(
     kind: Annotated[
         str,
         typer.Argument(
-            help="格式：xlsx（台账）、ics（截止日期日历）、html（进度页面）、md（Markdown 报告）",
+            help="格式：xlsx（台账）、ics（截止日期日历）、html（进度页面）、md（Markdown 报告）、"
+            "docx（按原表格式排版的分解表，Word 文档）",
             metavar="FORMAT",
-            callback=choice("FORMAT", ("xlsx", "ics", "html", "md")),
+            callback=choice("FORMAT", ("xlsx", "ics", "html", "md", "docx")),
             show_default=False,
             rich_help_panel=ARGUMENTS,
         ),
@@ -48,7 +49,10 @@ def export(
     plan_file: PlanOpt = None,
     state_file: StateOpt = None,
 ) -> None:
-    """导出台账（xlsx）、截止日期日历（ics）、进度页面（html）或 Markdown 报告。
+    """导出台账（xlsx）、截止日期日历（ics）、进度页面（html）、Markdown 报告或 Word 分解表（docx）。
+
+    docx 按原表格式排版（A4 横向；部分为通栏标题行，工作任务向下合并，责任单位每个一段），可以打印、
+    下发，也可以再用 gongkai import 读回。加 --unit 只导出该单位的行。
 
     示例：gongkai export xlsx -o 2023政务公开台账.xlsx
     """
@@ -72,4 +76,4 @@ def export(
         rows, data = ws.ledger(kind, day, scope, window)
         write_atomically(Path(output), data)
     report_notes(ws, scope, day, "table")
-    say(f"已导出 {rows} 项任务到 {output}" + (f"（单位：{scope_words(scope)}）" if scope.names else ""))
+    say(f"已导出 {rows} 项任务到 {output}（{ws.plan_label}）" + (f"（单位：{scope_words(scope)}）" if scope.names else ""))

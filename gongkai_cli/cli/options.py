@@ -39,8 +39,9 @@ PlanOpt = Annotated[
     str | None,
     opt(
         "--plan",
-        help="计划文件（YAML）。默认读取环境变量 GONGKAI_PLAN，再默认为内置的 2023 年任城区分解表",
-        metavar="PATH",
+        help="计划：计划文件（YAML），或已安装计划的名称、年份（gongkai plans 列出）。默认读取环境变量 "
+        "GONGKAI_PLAN，再默认为最新安装的计划，再默认为内置的 2023 年任城区分解表",
+        metavar="PLAN",
     ),
 ]
 StateOpt = Annotated[

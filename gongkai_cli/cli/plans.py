@@ -1,4 +1,4 @@
-"""Plan files: validate, schema."""
+"""Plan files: validate, schema; installed plans: plans, plans install, plans remove."""
 
 import sys
 from pathlib import Path
@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from ..errors import EXIT_FOUND
-from .app import GongkaiCommand
-from .options import ARGUMENTS, PlanOpt
+from ..output import View, render
+from .app import GongkaiCommand, GongkaiGroup
+from .options import ARGUMENTS, ColorOpt, FormatOpt, PlanOpt, opt, say
 
 app = typer.Typer()
 
@@ -59,3 +60,81 @@ def schema() -> None:
     from ..plan import schema_markdown
 
     sys.stdout.write(schema_markdown() + "\n")
+
+
+COMMANDS_PANEL = "命令"
+plans_app = typer.Typer(cls=GongkaiGroup, invoke_without_command=True, add_completion=False)
+
+
+@plans_app.callback()
+def plans(ctx: typer.Context, fmt: FormatOpt = "table", color: ColorOpt = "auto") -> None:
+    """列出内置计划和已安装的计划；安装、删除计划。--plan 可以写计划的名称或年份。
+
+    不加 --plan 时使用环境变量 GONGKAI_PLAN，否则最新安装的计划（先比年度，再比安装时间），否则内置计划。
+    计划安装在用户数据目录的 plans 下（环境变量 GONGKAI_PLANS 可以另指目录）。
+
+    示例：gongkai plans --format json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..errors import PlanError
+    from ..plan import plan_label, plan_path
+    from ..plan.installed import builtin_plan, installed_plans
+    from ..records import plan_record
+
+    builtin = builtin_plan()
+    try:
+        current: Path | None = plan_path(None)
+    except PlanError as exc:
+        current = None
+        say(f"注意：环境变量 GONGKAI_PLAN 无效：{exc}")
+    entries = [*installed_plans(), builtin]
+    records = [plan_record(e, e is builtin, e.path == current) for e in entries]
+    used = plan_label(current) if current else "（无）"
+    caption = f"不加 --plan 时使用：{used}；--plan 可以写名称、年份或文件"
+    render(View("plans", records, caption=caption), fmt, color)
+
+
+@plans_app.command("install", cls=GongkaiCommand, rich_help_panel=COMMANDS_PANEL)
+def plans_install(
+    path: Annotated[
+        str,
+        typer.Argument(
+            help="计划文件（YAML）", metavar="FILE", show_default=False, rich_help_panel=ARGUMENTS
+        ),
+    ],
+    name: Annotated[
+        str | None,
+        opt("--name", help="计划名称；默认由年度和文号组成，如 2024-济任政办字12号", metavar="NAME"),
+    ] = None,
+    replace: Annotated[bool, opt("--replace", help="已有同名计划时替换它")] = False,
+) -> None:
+    """安装计划：检查无误后复制到用户数据目录，以后用 --plan 名称 或 --plan 年份 即可使用。
+
+    最新安装的计划（先比年度）成为默认计划。
+
+    示例：gongkai plans install 2024.yaml --name 2024任城区
+    """
+    from ..plan.installed import install_plan
+
+    entry = install_plan(path, name, replace)
+    say(f"已安装计划“{entry.name}”：{entry.title}（{entry.doc_number}，{entry.rows} 行）→ {entry.path}")
+
+
+@plans_app.command("remove", cls=GongkaiCommand, rich_help_panel=COMMANDS_PANEL)
+def plans_remove(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="已安装计划的名称", metavar="NAME", show_default=False, rich_help_panel=ARGUMENTS
+        ),
+    ],
+) -> None:
+    """删除一个已安装的计划。完成记录不受影响，仍保存在状态文件中。
+
+    示例：gongkai plans remove 2024任城区
+    """
+    from ..plan.installed import remove_plan
+
+    entry = remove_plan(name)
+    say(f"已删除计划“{entry.name}”（{entry.path}）；完成记录仍在状态文件中")

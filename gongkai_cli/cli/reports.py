@@ -67,7 +67,8 @@ def status(
     if fmt == "table" and not records:
         say("没有可以汇总的任务。")
         return
-    caption = f"截至 {day.isoformat()}；红灯：有逾期；黄灯：{_days(window, day)} 天内到期；绿灯：正常"
+    lights = f"红灯：有逾期；黄灯：{_days(window, day)} 天内到期；绿灯：正常"
+    caption = f"截至 {day.isoformat()}；{lights}；{ws.plan_label}"
     if scope.names:
         caption = f"单位：{scope_words(scope)}；{caption}"
     render(View("status", records, caption=caption, by=by), fmt, color)
@@ -101,7 +102,7 @@ def overdue(
     records = ws.overdue(day, scope, section)
     report_notes(ws, scope, day, fmt)
     title = f"截至 {day.isoformat()} 逾期未完成"
-    _pairs_output(records, fmt, color, "days_overdue", title, scope)
+    _pairs_output(records, fmt, color, "days_overdue", title, scope, ws.plan_label)
     if check and records:
         raise typer.Exit(EXIT_FOUND)
 
@@ -130,20 +131,20 @@ def due(
     records = ws.due(within, day, scope, section)
     report_notes(ws, scope, day, fmt)
     title = f"{day.isoformat()} 起 {_days(within, day)} 天内到期、尚未完成"
-    _pairs_output(records, fmt, color, "days_left", title, scope)
+    _pairs_output(records, fmt, color, "days_left", title, scope, ws.plan_label)
 
 
 def _pairs_output(
-    records: list[dict[str, Any]], fmt: str, color: str, days_key: str, title: str, scope: Any
+    records: list[dict[str, Any]], fmt: str, color: str, days_key: str, title: str, scope: Any, plan: str
 ) -> None:
     one_unit = bool(scope.names)
     if fmt != "table":
         render(View("pairs", records, days_key=days_key), fmt)
         return
     if not records:
-        say(f"{title}的任务：没有。" + (f"（单位：{scope_words(scope)}）" if scope.names else ""))
+        say(f"{title}的任务：没有（{plan}）。" + (f"（单位：{scope_words(scope)}）" if scope.names else ""))
         return
-    caption = f"共 {len(records)} 项，涉及 {len({r['unit'] for r in records})} 个单位"
+    caption = f"共 {len(records)} 项，涉及 {len({r['unit'] for r in records})} 个单位；{plan}"
     if scope.names:
         caption = f"单位：{scope_words(scope)}；{caption}"
     if one_unit or len(records) <= DETAIL_LIMIT:

@@ -73,7 +73,7 @@ def tasks(
     if fmt != "table":
         render(View("tasks", found.records), fmt)
     elif found.records:
-        caption = _caption(found, scope)
+        caption = f"{_caption(found, scope)}；{ws.plan_label}"
         render(View("tasks", found.records, ws.plan.meta.title, caption, found.who), fmt, color)
     else:
         say("没有符合条件的任务。" + (f"（只看 {scope_words(scope)}）" if scope.from_env else ""))

@@ -1,4 +1,5 @@
-"""Ledgers for reporting upward: XLSX 台账, an ICS deadline calendar, an HTML page, a Markdown report.
+"""Ledgers for reporting upward: XLSX 台账, an ICS deadline calendar, an HTML page, a Markdown report,
+and the 分解表 itself as a Word document in its official layout (docx.py).
 
 This module builds the ledger (its rows and summaries); one module per format writes it.
 
@@ -186,4 +187,5 @@ FORMATS: dict[str, Callable[[Ledger], bytes | Iterator[bytes]]] = {
     "ics": _writer("ics", "to_ics"),
     "html": _writer("html", "to_html"),
     "md": _writer("md", "to_markdown"),
+    "docx": _writer("docx", "to_docx"),  # the official table layout; docx.KINDS leaves room for others
 }

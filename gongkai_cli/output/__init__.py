@@ -16,7 +16,7 @@ COLOR_MODES = ("auto", "always", "never")
 class View(NamedTuple):
     """The records of one command, with what a table needs to title and caption them."""
 
-    kind: str  # tasks | show | units | log | status | pairs
+    kind: str  # tasks | show | units | log | status | pairs | plans
     records: Any  # a list of dicts (a dict for show and units), the same as -f json prints
     title: str = ""
     caption: str = ""

@@ -79,6 +79,14 @@ PAIR_HEADERS = (
     "截止日期",
     "完成时限",
 )
+PLAN_COLUMNS = (
+    "name", "title", "year", "doc_number", "issuer", "rows", "path", "builtin", "current", "installed_at",
+    "broken", "problem",
+)  # fmt: skip
+PLAN_HEADERS = (
+    "名称", "标题", "年度", "文号", "发布机关", "行数", "位置", "内置", "当前使用", "安装时间", "无法使用",
+    "问题",
+)  # fmt: skip
 DAYS_HEADERS = {"days_overdue": "逾期天数", "days_left": "剩余天数"}
 TASK_MD_COLUMNS = ("id", "part", "section", "units", "requirement", "deadline", "relation")
 TASK_MD_HEADERS = ("编号", "部分", "工作任务", "责任单位", "具体要求", "完成时限", "归属")
@@ -213,6 +221,7 @@ def write(kind: str, records: Any, fmt: str, days_key: str = "") -> None:
         "units": (UNIT_COLUMNS, UNIT_HEADERS),
         "log": (EVENT_COLUMNS, EVENT_HEADERS),
         "status": (STATUS_COLUMNS, STATUS_HEADERS),
+        "plans": (PLAN_COLUMNS, PLAN_HEADERS),
         "pairs": ((*PAIR_COLUMNS, days_key), (*PAIR_HEADERS, DAYS_HEADERS.get(days_key, days_key))),
     }[kind]
     if kind == "units":

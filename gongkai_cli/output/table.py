@@ -674,6 +674,38 @@ def pairs_digest_table(records: Sequence[dict[str, Any]], title: str, days_key: 
     return table
 
 
+# ---------------------------------------------------------------------------------------------
+# plans
+
+
+def plans_table(records: Sequence[dict[str, Any]], caption: str) -> Table:
+    table = new_table(
+        col(""),
+        col("名称", ratio=2),
+        col("年度", right=True),
+        col("文号", ratio=2),
+        col("标题", ratio=4),
+        col("行数", right=True),
+        col("位置", ratio=3),
+        title="计划",
+        caption=caption,
+    )
+    for r in records:
+        title: Cell = r["title"] or ""
+        if r["broken"]:
+            title = [("无法使用：", "bold red"), (r["problem"] or "", "")]
+        table.add_row(
+            cell([("当前", "bold")] if r["current"] else ""),
+            cell(r["name"]),
+            cell(str(r["year"] or "")),
+            cell(r["doc_number"] or ""),
+            cell(title),
+            cell("" if r["rows"] is None else str(r["rows"])),
+            cell(r["path"]),
+        )
+    return table
+
+
 def tables_for(view: Any) -> list[RenderableType]:
     """The table (or tables) drawing one View."""
     kind, records = view.kind, view.records
@@ -696,4 +728,6 @@ def tables_for(view: Any) -> list[RenderableType]:
     if kind == "pairs":
         make = pairs_digest_table if view.digest else pairs_table
         return [make(records, view.title, view.days_key, view.caption)]
+    if kind == "plans":
+        return [plans_table(records, view.caption)]
     raise ValueError(kind)

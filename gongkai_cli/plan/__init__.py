@@ -9,6 +9,7 @@ comes from the cache (cache.py) without either.
     validate.py  mapping → Plan, every problem with its line; SCHEMA, the format described once
     write.py     Plan → YAML that read.py reads back
     cache.py     validated plans as JSON data, keyed by the file's content
+    installed.py plans installed by name in the user's data directory (``gongkai plans``)
 """
 
 from __future__ import annotations
@@ -26,10 +27,14 @@ if TYPE_CHECKING:
 
 # Defined here, not in validate.py, so the cache can key on it without loading the validator.
 SCHEMA_VERSION = 1
-PLAN_ENV = "GONGKAI_PLAN"
+PLAN_ENV = "GONGKAI_PLAN"  # a plan file, an installed plan's name or year, or 内置
+PLANS_ENV = "GONGKAI_PLANS"  # the directory of installed plans
+BUILTIN = "内置"  # the name of the shipped plan wherever a plan name is taken
 
 __all__ = [
+    "BUILTIN",
     "MAX_BYTES",
+    "PLANS_ENV",
     "PLAN_ENV",
     "SCHEMA",
     "SCHEMA_VERSION",
@@ -40,7 +45,9 @@ __all__ = [
     "default_plan_path",
     "dump_plan",
     "load_plan",
+    "plan_label",
     "plan_path",
+    "plans_dir",
     "read_bytes",
     "read_yaml",
     "schema_markdown",
@@ -80,10 +87,55 @@ def default_plan_path() -> Path:
     return checkout if checkout.is_file() else installed
 
 
+def plans_dir() -> Path:
+    """Where installed plans live: ``GONGKAI_PLANS``, else ``plans`` in the user's data directory
+    (beside the state file's default place)."""
+    chosen = os.environ.get(PLANS_ENV)
+    if chosen:
+        return Path(chosen).expanduser()
+    from ..dirs import user_data_dir
+
+    return user_data_dir() / "plans"
+
+
 def plan_path(option: str | None) -> Path:
-    """``--plan``, else ``GONGKAI_PLAN``, else the shipped 2023 table."""
+    """``--plan``, else ``GONGKAI_PLAN``: a file, an installed plan's name or year, or 内置. Without
+    either, the newest installed plan (by year, then install time), else the shipped 2023 table."""
     chosen = option or os.environ.get(PLAN_ENV)
-    return Path(chosen).expanduser() if chosen else default_plan_path()
+    if chosen:
+        path = Path(chosen).expanduser()
+        if path.suffix in (".yaml", ".yml") or os.sep in chosen or "/" in chosen or path.exists():
+            return path  # a file as before: no directory listing on the way
+        from .installed import resolve_plan
+
+        return resolve_plan(chosen)
+    # One scandir of a directory that usually does not exist: no cost when nothing is installed.
+    try:
+        with os.scandir(plans_dir()) as entries:
+            if not any(e.name.endswith(".yaml") and not e.name.startswith(".") for e in entries):
+                return default_plan_path()
+    except OSError:
+        return default_plan_path()
+    from .installed import default_installed
+
+    return default_installed() or default_plan_path()
+
+
+def plan_label(path: str | Path) -> str:
+    """How reports name the plan they used: an installed plan's name, 内置, or the file's path."""
+    path = Path(path)
+    if path == default_plan_path():
+        return BUILTIN
+    if path.suffix == ".yaml":
+        directory = plans_dir()
+        if path.parent == directory:
+            return path.stem
+        try:
+            if os.path.samefile(path.parent, directory):
+                return path.stem
+        except OSError:
+            pass
+    return str(path)
 
 
 def load_plan(path: Path | str | None = None) -> Plan:

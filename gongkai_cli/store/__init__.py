@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
 
+from ..dirs import user_data_dir
 from ..errors import StateError
 from .base import (
     EXPORT_FORMAT,
@@ -54,14 +54,7 @@ _DATABASE_URL = re.compile(r"(postgres|postgresql):/", re.IGNORECASE)
 
 def default_state_path() -> Path:
     """The platform's user data directory."""
-    home = Path.home()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
-    return base / "gongkai" / "state.sqlite3"
+    return user_data_dir() / "state.sqlite3"
 
 
 def state_path(option: str | None) -> Path:
