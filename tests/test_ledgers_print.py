@@ -1,0 +1,249 @@
+"""The ledgers a coordinator hands upward, read by real programs: LibreOffice prints the XLSX 台账 and
+the Word report to PDF (poppler's pdftotext reads the pages back, pdftoppm renders page 1 for a human
+in tests/artifacts/), openpyxl checks the page setup, python-docx reads the report's table back, and
+the CSV is read back the way Excel's UTF-8 detection needs it (utf-8-sig)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import shutil
+import subprocess
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from .helpers.common import MINIMAL, ROWS, run_installed
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+HEADERS = [
+    "编号", "工作任务", "责任单位", "具体要求", "完成时限", "截止日期", "时效", "完成情况", "未完成单位",
+    "逾期完成单位", "佐证材料",
+]  # fmt: skip
+AS_OF = "2023-12-10"
+
+
+def tool(name: str, package: str) -> str:
+    """A program the tests drive; CI installs it (.ci/run), elsewhere its absence skips the test."""
+    found = shutil.which(name)
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is missing; .ci/run installs Debian's {package}")
+        pytest.skip(f"{name} is not installed (Debian: {package})")
+    return found
+
+
+def to_pdf(path: Path, tmp_path: Path) -> Path:
+    soffice = tool("soffice", "libreoffice-calc-nogui / libreoffice-writer-nogui")
+    out = tmp_path / "pdf"
+    subprocess.run(
+        [soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--convert-to", "pdf",
+         "--outdir", str(out), str(path)],
+        capture_output=True, timeout=300, check=True,
+    )  # fmt: skip
+    pdf = out / f"{path.stem}.pdf"
+    assert pdf.exists(), f"LibreOffice wrote no PDF for {path.name}"
+    return pdf
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """Each page's text (pdftotext separates pages with a form feed)."""
+    text = subprocess.run(
+        [tool("pdftotext", "poppler-utils"), "-layout", str(pdf), "-"],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    return text.split("\f")[:-1]
+
+
+def page_size(pdf: Path) -> tuple[float, float]:
+    info = subprocess.run(
+        [tool("pdfinfo", "poppler-utils"), str(pdf)], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    line = next(x for x in info.splitlines() if x.startswith("Page size:"))
+    width, _, height = line.split(":")[1].split()[:3]
+    return float(width), float(height)
+
+
+def render_page_1(pdf: Path, name: str) -> Path:
+    """Page 1 as a PNG in tests/artifacts/, for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    stem = ARTIFACTS / name
+    subprocess.run(
+        [tool("pdftoppm", "poppler-utils"), "-f", "1", "-l", "1", "-singlefile", "-png", "-r", "110",
+         str(pdf), str(stem)],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    png = stem.with_suffix(".png")
+    assert png.stat().st_size > 20_000
+    return png
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.fixture
+def worked(run):  # type: ignore[no-untyped-def]
+    """Each timeliness state on 2023-12-10: row 7 done on time, row 8 done late (12-05, due 11-30),
+    rows 6 and 11 overdue, row 12 a quarter done, the December rows not yet due."""
+    for args in (
+        ("done", "7", "--date", "2023-11-20", "--note", '=HYPERLINK("http://evil.example")'),
+        ("done", "8", "--date", "2023-12-05", "--note", "+1+1"),
+        ("done", "12", "-u", "区教体局", "--date", "2023-11-25", "--note", "@SUM(1)"),
+    ):
+        r = run(*args)
+        assert r.exit_code == 0, r.output
+    return run
+
+
+def export(run, kind: str, path: Path, *args: str) -> Path:  # type: ignore[no-untyped-def]
+    r = run("export", kind, "-o", str(path), "--as-of", AS_OF, *args)
+    assert r.exit_code == 0, r.output
+    return path
+
+
+def header_row(ws) -> int:  # type: ignore[no-untyped-def]
+    return next(r for r in range(1, 10) if ws.cell(row=r, column=1).value in ("编号", "单位"))
+
+
+def luminance(hex_rgb: str) -> float:
+    rgb = hex_rgb[-6:]
+    r, g, b = (int(rgb[i : i + 2], 16) for i in (0, 2, 4))
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+# -- XLSX 台账 -----------------------------------------------------------------------------------
+
+
+def test_xlsx_page_setup_as_openpyxl_reads_it(worked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    wb = load_workbook(export(worked, "xlsx", tmp_path / "台账.xlsx"))
+    for ws in wb.worksheets:  # the 台账 and the 单位汇总, the same setup
+        top = header_row(ws)
+        assert ws["A1"].value.startswith("2023年济宁市任城区政务公开重点工作任务分解表")
+        assert ws["A2"].value == "济任政办字〔2023〕24号"
+        assert ws["A3"].value.startswith("截至 2023年12月10日 · 生成于 ")
+        assert ws.page_setup.orientation == "landscape"
+        assert int(ws.page_setup.paperSize) == 9  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (int(ws.page_setup.fitToWidth), int(ws.page_setup.fitToHeight)) == (1, 0)  # one page wide
+        assert ws.print_title_rows == f"${top}:${top}"  # the header row on every page
+        assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
+        margins = ws.page_margins
+        assert 0.2 <= min(margins.left, margins.right, margins.top, margins.bottom) <= 1
+        header = ws.cell(row=top, column=1)
+        assert header.border.left.style == "thin" and header.border.bottom.style == "thin"
+    ws = wb["台账"]
+    top = header_row(ws)
+    assert [c.value for c in ws[top]] == HEADERS
+    rows = {ws.cell(row=r, column=1).value: r for r in range(top + 1, ws.max_row + 1)}
+    # Wrapped text: every row tall enough for its longest cell (row 51's 224 characters in 具体要求).
+    heights = {task: ws.row_dimensions[r].height for task, r in rows.items()}
+    assert all(h and h >= 15 for h in heights.values())
+    assert heights[51] > 2 * heights[1]
+    # The 时效 column: one word per state, and fills a black-and-white printer keeps apart.
+    state = {task: ws.cell(row=r, column=7) for task, r in rows.items()}
+    words = {7: "按时完成", 8: "逾期完成", 6: "逾期未完成", 1: "未到期"}
+    assert {task: state[task].value for task in words} == words
+    shades = {
+        task: luminance(state[task].fill.fgColor.rgb) if state[task].fill.fill_type == "solid" else 255.0
+        for task in words
+    }
+    levels = sorted(shades.values())
+    assert all(b - a >= 30 for a, b in pairwise(levels)), shades
+    assert state[12].value == "逾期未完成" and ws.cell(row=rows[12], column=8).value == "部分完成\n1/4"
+    # 待认领 apart from the units still to finish (row 18: 区商务局、区发改局等区政府有关部门单位 …).
+    pending = ws.cell(row=rows[18], column=9).value
+    assert pending.splitlines()[-1] == "待认领：区政府有关部门单位"
+    assert "区政府有关部门单位" not in pending.splitlines()[0]
+    # 单位汇总: units, then the open-ended phrases below them, apart.
+    summary = wb["单位汇总"]
+    first = [summary.cell(row=r, column=1).value for r in range(header_row(summary) + 1, summary.max_row + 1)]
+    split = first.index("待认领（开放式表述，不是单位）")
+    assert "区政府有关部门单位" in first[split:] and "区政府有关部门单位" not in first[:split]
+
+
+def test_xlsx_ongoing_rows_get_a_hatch(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(MINIMAL, "utf-8")  # row 2 is 持续推进
+    ws = load_workbook(export(run, "xlsx", tmp_path / "m.xlsx", "--plan", str(plan)))["台账"]
+    cell = ws.cell(row=header_row(ws) + 2, column=7)
+    assert cell.value == "持续推进"
+    assert cell.fill.fill_type not in (None, "solid")  # a pattern, not another shade of grey
+
+
+def test_xlsx_prints_on_six_landscape_pages_with_every_column(worked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = export(worked, "xlsx", tmp_path / "ledger.xlsx")
+    pdf = to_pdf(path, tmp_path)
+    width, height = page_size(pdf)
+    assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
+    pages = pdf_pages(pdf)
+    ledger = [p for p in pages if "单位汇总" not in p and "任务数" not in p]
+    assert len(ledger) <= 6, f"the 59-row 台账 printed on {len(ledger)} pages"
+    for number, page in enumerate(ledger, 1):
+        flat = squeeze(page)
+        missing = [h for h in HEADERS if h not in flat]
+        assert not missing, f"page {number} lacks {missing}"  # every column, on every page
+        assert f"第{number}页" in flat  # the footer's page number
+    first = squeeze(ledger[0])
+    assert "截至2023年12月10日·生成于" in first and "济任政办字〔2023〕24号" in first
+    text = squeeze("".join(ledger))
+    for number, row in enumerate(ROWS, 1):  # every row printed (its first words, as one line holds them)
+        assert squeeze(row.requirement)[:6] in text, number
+    summary = [p for p in pages if "任务数" in p]
+    assert summary and "按时完成" in summary[0] and "截至2023年12月10日" in squeeze(summary[0])
+    render_page_1(pdf, "ledger-xlsx-page1")
+
+
+# -- CSV for Excel -----------------------------------------------------------------------------
+
+
+def test_csv_file_for_excel(worked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    raw = export(worked, "csv", tmp_path / "台账.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    assert raw.split(b"\r\n")[0].decode("utf-8-sig") == ",".join(f'"{h}"' for h in HEADERS)
+    assert raw.count(b'"\r\n') == 60 and b'"\n' not in raw  # every record ends CRLF (cells may wrap)
+    with open(tmp_path / "台账.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == HEADERS and len(rows) == 60
+    # The same rows as the XLSX 台账 (dates ISO, numbers as digits, formula-looking text quoted with ').
+    ws = load_workbook(export(worked, "xlsx", tmp_path / "台账.xlsx"))["台账"]
+    top = header_row(ws)
+    for row, cells in zip(rows[1:], ws.iter_rows(min_row=top + 1, values_only=True), strict=True):
+        expected = [
+            "" if v is None else v.date().isoformat() if isinstance(v, dt.datetime) else str(v) for v in cells
+        ]
+        assert row == expected
+    assert rows[7][10] == '区教体局：=HYPERLINK("http://evil.example")'  # starts with 区: nothing to quote
+
+
+def test_csv_cells_are_formula_safe(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    plan = tmp_path / "plan.yaml"
+    for dangerous in ("=1+1", "+1", "-2+3", "@SUM(1)"):
+        plan.write_text(MINIMAL.replace("requirement: 做好甲事。", f'requirement: "{dangerous}"'), "utf-8")
+        raw = export(run, "csv", tmp_path / "x.csv", "--plan", str(plan)).read_bytes()
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+        assert rows[1][3] == "'" + dangerous  # OWASP: a leading apostrophe, shown as text by Excel
+
+
+def test_csv_on_stdout_is_plain_utf8_unless_asked(tmp_path: Path) -> None:
+    plain = run_installed("export", "csv", "-o", "-", "--as-of", AS_OF)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.startswith('"编号","工作任务"') and "\ufeff" not in plain.stdout
+    assert len(list(csv.reader(io.StringIO(plain.stdout)))) == 60
+    bom = run_installed("export", "csv", "-o", "-", "--bom", "--as-of", AS_OF)
+    assert bom.returncode == 0 and bom.stdout.startswith('\ufeff"编号"')
+    no_bom = run_installed("export", "csv", "-o", str(tmp_path / "n.csv"), "--no-bom")
+    assert no_bom.returncode == 0 and (tmp_path / "n.csv").read_bytes().startswith(b'"')
+    wrong = run_installed("export", "xlsx", "-o", "-")
+    assert wrong.returncode == 2 and wrong.stderr.startswith("错误：") and wrong.stderr.count("\n") == 1
+    wrong = run_installed("export", "xlsx", "-o", str(tmp_path / "a.xlsx"), "--bom")
+    assert wrong.returncode == 2 and "--bom" in wrong.stderr and not (tmp_path / "a.xlsx").exists()
