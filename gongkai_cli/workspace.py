@@ -690,7 +690,7 @@ class Workspace:
         **options: Any,
     ) -> tuple[int, bytes | Iterator[bytes]]:
         """(rows, the file's bytes) of a ledger: xlsx, csv, ics, html, md or docx; ``options`` go to
-        the format's writer (csv: ``bom``; docx: ``kind``; ics: ``per_unit``)."""
+        the format's writer (csv: ``bom``; docx: ``content``; ics: ``per_unit``)."""
         from .ledgers import FORMATS, build_ledger
 
         if kind not in FORMATS:

@@ -247,3 +247,76 @@ def test_csv_on_stdout_is_plain_utf8_unless_asked(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and wrong.stderr.startswith("错误：") and wrong.stderr.count("\n") == 1
     wrong = run_installed("export", "xlsx", "-o", str(tmp_path / "a.xlsx"), "--bom")
     assert wrong.returncode == 2 and "--bom" in wrong.stderr and not (tmp_path / "a.xlsx").exists()
+
+
+# -- Word 完成情况报告 ----------------------------------------------------------------------------
+
+
+def test_word_report_reads_back(worked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    doc = Document(str(export(worked, "docx", tmp_path / "报告.docx", "--kind", "report")))
+    page = doc.sections[0]
+    assert (round(page.page_width.mm), round(page.page_height.mm)) == (297, 210)  # A4 landscape
+    assert round(page.left_margin.mm) == 20
+    text = [p.text for p in doc.paragraphs]
+    assert text[0] == "2023年济宁市任城区政务公开重点工作任务分解表\n完成情况报告"
+    assert text[1].startswith("截至 2023年12月10日 · 生成于 ") and text[1].endswith("济任政办字〔2023〕24号")
+    november = sum(1 for r in ROWS if r.deadline_text == "11月底前")
+    december = sum(1 for r in ROWS if r.deadline_text == "12月底前")
+    summary = next(t for t in text if t.startswith("截至 2023年12月10日，"))
+    assert (
+        f"共 59 项任务，已完成 2 项（按时完成 1 项，逾期完成 1 项），逾期未完成 {november - 2} 项，"
+        f"未到期 {december} 项；其中 1 项已有部分单位完成" in summary
+    )
+    headings = [p.text for p in doc.paragraphs if p.style.name == "报告一级标题"]
+    assert headings == ["一、总体情况", "二、逾期未完成事项", "三、待认领事项", "四、任务完成情况明细"]
+    parts, late, claims, full = doc.tables
+    heads = ["部分", "任务", "已完成", "按时完成", "逾期完成", "逾期未完成", "完成率"]
+    assert [c.text for c in parts.rows[0].cells] == heads
+    assert [r.cells[1].text for r in parts.rows[1:]] == ["28", "12", "9", "10"]  # rows per part, as published
+    # The overdue list, by unit: row 6 for 区人社局, row 12 for the three units that have not finished it.
+    listed = [(r.cells[0].text, r.cells[1].text) for r in late.rows[1:]]
+    assert ("区人社局", "6") in listed and ("区教体局", "12") not in listed
+    assert {u for u, t in listed if t == "12"} == {"区卫健局", "区发改局", "国网任城供电公司"}
+    assert ("区教体局", "8") not in listed  # done, if late
+    phrases = ["区政府有关部门单位", "各涉农镇(街道)", "重大行政决策事项承办单位"]
+    assert [r.cells[0].text for r in claims.rows[1:]] == phrases
+    # The full table in the official layout, with 完成情况: every requirement, in order.
+    heads = ["工作任务", "责任单位", "具体要求", "完成时限", "完成情况"]
+    assert [c.text for c in full.rows[0].cells] == heads
+    header = full.rows[0]._tr
+    assert header.trPr is not None and header.trPr.find(qn("w:tblHeader")) is not None  # repeated
+    rows = [r for r in full.rows[1:] if len({id(c._tc) for c in r.cells}) > 1]  # not the part rows
+    assert [r.cells[2].text for r in rows] == [r.requirement for r in ROWS]
+    assert rows[6].cells[4].text == "按时完成\n1/1" and rows[7].cells[4].text == "逾期完成\n1/1"
+    assert rows[11].cells[4].text == "逾期未完成\n1/4"
+    # Chinese fonts in the styles, and page numbers in the footer.
+    fonts = doc.styles["报告正文"].element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == "仿宋"
+    footer = page.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer
+
+
+def test_word_report_prints(worked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pdf = to_pdf(export(worked, "docx", tmp_path / "report.docx", "--kind", "report"), tmp_path)
+    width, height = page_size(pdf)
+    assert (round(width), round(height)) == (842, 595)
+    pages = pdf_pages(pdf)
+    assert 3 <= len(pages) <= 15, len(pages)
+    first = squeeze(pages[0])
+    assert "完成情况报告" in first and "截至2023年12月10日" in first and "一、总体情况" in first
+    assert f"第1页共{len(pages)}页" in first  # the footer's fields, as LibreOffice fills them in
+    text = squeeze("".join(pages))
+    for number, row in enumerate(ROWS, 1):
+        assert squeeze(row.requirement)[:6] in text, number
+    render_page_1(pdf, "report-docx-page1")
+
+
+def test_word_kind_is_for_docx_only(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = run("export", "xlsx", "-o", str(tmp_path / "a.xlsx"), "--kind", "report")
+    assert r.exit_code == 2 and "--kind" in r.stderr
+    r = run("export", "docx", "-o", str(tmp_path / "a.docx"), "--kind", "memo")
+    assert r.exit_code == 2 and "memo" in r.stderr
+    assert not list(tmp_path.iterdir())

@@ -95,7 +95,7 @@ def export(
 
     options: dict[str, Any] = {}
     if kind == "docx":
-        options["kind"] = doc_kind
+        options["content"] = doc_kind
     elif doc_kind != "table":
         raise UsageError("--kind 只用于 docx")
     if kind == "csv":

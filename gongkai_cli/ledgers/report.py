@@ -1,0 +1,202 @@
+"""The 完成情况报告 (``gongkai export docx --kind report``): a Word document a coordinator can attach
+to an official reply, on the page and styles of the 分解表 (docx.py).
+
+Title, the as-of line, then 一、总体情况 (rows, 按时完成, 逾期完成, 逾期未完成, 未到期 …, and a table by
+part), 二、逾期未完成事项 (by unit, the unit's name merged down over its rows), 三、待认领事项 (the
+open-ended phrases, when any is unclaimed), 四、任务完成情况明细 (the full table in the official layout
+with a 完成情况 column). A4 landscape; "第 N 页 共 M 页" in the footer.
+
+Fonts are the ones every Chinese Windows has (黑体 SimHei for headings, 仿宋 FangSong for text, set as
+the East Asian font of the styles); Word and LibreOffice substitute a CJK font where they are missing.
+"""
+
+from __future__ import annotations
+
+import io
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
+
+from ..queries import DONE_LATE, ONGOING, OVERDUE, is_placeholder, overdue_pairs
+from . import Ledger, as_of_line, title_of, wanted
+from .docx import _east_asian, _fill, _merge_down, _repeat_as_header, add_official_table, new_page
+
+if TYPE_CHECKING:
+    from docx.document import Document
+
+# Style name -> (East Asian font, Western font, size in points, bold).
+REPORT_STYLES: dict[str, tuple[str, str, float, bool]] = {
+    "报告标题": ("黑体", "Times New Roman", 20, False),
+    "报告日期": ("仿宋", "Times New Roman", 14, False),
+    "报告一级标题": ("黑体", "Times New Roman", 15, False),
+    "报告正文": ("仿宋", "Times New Roman", 14, False),
+}
+
+
+def completion_report(ledger: Ledger) -> bytes:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    doc = new_page(ledger)
+    _report_styles(doc)
+    _page_numbers(doc)
+    doc.core_properties.title = f"{title_of(ledger)}完成情况报告"
+    doc.add_paragraph(
+        f"{title_of(ledger)}\n完成情况报告", style="报告标题"
+    ).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    meta = ledger.plan.meta
+    dated = as_of_line(ledger) + (f" · 依据 {meta.doc_number}" if meta.doc_number else "")
+    doc.add_paragraph(dated, style="报告日期").alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    rows = ledger.rows
+    count = {s: sum(1 for r in rows if r.state == s) for s in ("done", DONE_LATE, OVERDUE, "open", ONGOING)}
+    done = count["done"] + count[DONE_LATE]
+    partial = sum(1 for r in rows if r.status == "partial")
+    doc.add_paragraph("一、总体情况", style="报告一级标题")
+    summary = (
+        f"截至 {ledger.as_of.year}年{ledger.as_of.month}月{ledger.as_of.day}日，共 {len(rows)} 项任务，"
+        f"已完成 {done} 项（按时完成 {count['done']} 项，逾期完成 {count[DONE_LATE]} 项），"
+        f"逾期未完成 {count[OVERDUE]} 项，未到期 {count['open']} 项"
+        + (f"，持续推进 {count[ONGOING]} 项" if count[ONGOING] else "")
+        + (f"；其中 {partial} 项已有部分单位完成" if partial else "")
+        + "。各部分情况如下："
+    )
+    doc.add_paragraph(summary, style="报告正文")
+    _table(
+        doc,
+        ("部分", "任务", "已完成", "按时完成", "逾期完成", "逾期未完成", "完成率"),
+        (112, 20, 20, 24, 24, 27, 30),
+        [
+            (
+                line.label,
+                line.rows,
+                line.done,
+                line.done_on_time,
+                line.done_late,
+                line.overdue,
+                f"{line.ratio:.0%}",
+            )
+            for line in ledger.part_lines()
+        ],
+    )
+
+    doc.add_paragraph("二、逾期未完成事项", style="报告一级标题")
+    pairs = [
+        p
+        for p in overdue_pairs(ledger.plan, ledger.directory, ledger.completion, ledger.as_of)
+        if wanted(ledger, p.unit) and not is_placeholder(ledger.directory, p.unit)
+    ]
+    if not pairs:
+        doc.add_paragraph("没有逾期未完成的事项。", style="报告正文")
+    else:
+        units = len({p.unit for p in pairs})
+        doc.add_paragraph(f"共 {len(pairs)} 项次，涉及 {units} 个单位，按单位列出如下：", style="报告正文")
+        pairs.sort(key=lambda p: (p.unit, p.task.id))
+        grouped = [(unit, list(items)) for unit, items in groupby(pairs, key=lambda p: p.unit)]
+        table = _table(
+            doc,
+            ("单位", "编号", "具体要求", "完成时限", "逾期天数"),
+            (45, 15, 147, 28, 22),
+            [
+                (unit, p.task.id, p.task.requirement, p.task.deadline.text, p.days)
+                for unit, items in grouped
+                for p in items
+            ],
+        )
+        at = 1
+        for _unit, items in grouped:  # the unit's name once, merged down over its rows
+            for r in range(at + 1, at + len(items)):
+                table.rows[r].cells[0].paragraphs[0].text = ""
+            top = table.rows[at].cells[0]
+            _merge_down(top, table.rows[at + len(items) - 1].cells[0])
+            for extra in top.paragraphs[1:]:  # the merged cells' empty paragraphs
+                extra._p.getparent().remove(extra._p)
+            at += len(items)
+
+    placeholders = [line for line in ledger.units_lines() if line.placeholder and line.open]
+    number = "三"
+    if placeholders:
+        doc.add_paragraph("三、待认领事项", style="报告一级标题")
+        doc.add_paragraph("以下为开放式表述，不是具体单位，由实际承办的单位认领：", style="报告正文")
+        _table(
+            doc,
+            ("表述", "任务", "已认领", "待认领"),
+            (137, 40, 40, 40),
+            [(line.label, line.rows, line.done, line.open) for line in placeholders],
+        )
+        number = "四"
+    doc.add_paragraph(f"{number}、任务完成情况明细", style="报告一级标题")
+    add_official_table(doc, ledger, status=True)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _table(
+    doc: Document, headers: tuple[str, ...], widths_mm: tuple[int, ...], rows: list[tuple[Any, ...]]
+) -> Any:
+    """A plain table: a repeated header row, then one row per tuple (numbers centred)."""
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
+
+    table = doc.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = [Mm(w) for w in widths_mm]
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    _repeat_as_header(table.rows[0])
+    for cell, text, width in zip(table.rows[0].cells, headers, widths, strict=True):
+        _fill(cell, [text], "分解表表头", width, WD_ALIGN_PARAGRAPH.CENTER)
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, value, width in zip(cells, values, widths, strict=True):
+            align = (
+                WD_ALIGN_PARAGRAPH.LEFT
+                if isinstance(value, str) and len(value) > 12
+                else WD_ALIGN_PARAGRAPH.CENTER
+            )
+            _fill(cell, [str(value)], None, width, align)
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    return table
+
+
+def _report_styles(doc: Document) -> None:
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import Pt
+
+    for name, (east, west, size, bold) in REPORT_STYLES.items():
+        style: Any = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles["Normal"]
+        style.font.name = west
+        style.font.size = Pt(size)
+        style.font.bold = bold
+        fmt = style.paragraph_format
+        fmt.space_before = Pt(12 if name == "报告一级标题" else 0)
+        fmt.space_after = Pt(6)
+        if name == "报告正文":
+            fmt.first_line_indent = Pt(size * 2)  # two characters, as official documents indent
+        if name == "报告一级标题":
+            fmt.keep_with_next = True
+        _east_asian(style.element, east)
+
+
+def _page_numbers(doc: Document) -> None:
+    """``第 N 页 共 M 页`` centred in the footer (PAGE and NUMPAGES fields: no python-docx API)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph = doc.sections[0].footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for text, field in (("第 ", "PAGE"), (" 页 共 ", "NUMPAGES"), (" 页", None)):
+        paragraph.add_run(text)
+        if field is not None:
+            simple = OxmlElement("w:fldSimple")
+            simple.set(qn("w:instr"), f" {field} ")
+            run = OxmlElement("w:r")
+            shown = OxmlElement("w:t")
+            shown.text = "1"
+            run.append(shown)
+            simple.append(run)
+            paragraph._p.append(simple)
