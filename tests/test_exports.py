@@ -171,7 +171,7 @@ def test_html_page_is_self_contained_and_escaped(marked, tmp_path: Path) -> None
     parsed = Collect()
     parsed.feed(page)
     scripts = [a for t, a in parsed.tags if t == "script"]
-    assert scripts == [{}]  # our one inline script, nothing loaded from anywhere
+    assert scripts == [{"type": "application/json", "id": "gk-data"}, {}]  # our data and script, inline
     for tag, attrs in parsed.tags:
         for name in ("src", "href"):
             assert not (attrs.get(name) or "").startswith(("http", "//")), (tag, attrs)

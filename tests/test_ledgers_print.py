@@ -320,3 +320,117 @@ def test_word_kind_is_for_docx_only(run, tmp_path: Path) -> None:  # type: ignor
     r = run("export", "docx", "-o", str(tmp_path / "a.docx"), "--kind", "memo")
     assert r.exit_code == 2 and "memo" in r.stderr
     assert not list(tmp_path.iterdir())
+
+
+# -- HTML page in a real browser ---------------------------------------------------------------
+
+MEASURE = """<script>
+(function(){
+  function natural(el){var p=document.createElement('span');var cs=getComputedStyle(el);
+    p.style.cssText='white-space:nowrap;position:absolute;visibility:hidden';p.style.font=cs.font;
+    p.textContent=el.textContent.trim();document.body.appendChild(p);var w=p.getBoundingClientRect().width;
+    p.remove();return w;}
+  var narrow=[],broken=[],widths={};
+  [].slice.call(document.querySelectorAll('table')).forEach(function(t){
+    if(!t.getClientRects().length)return;
+    [].slice.call(t.querySelectorAll('th,td')).forEach(function(c){
+      if(!c.getClientRects().length||!c.textContent.trim())return;
+      var cs=getComputedStyle(c),fs=parseFloat(cs.fontSize);
+      var inner=c.getBoundingClientRect().width-parseFloat(cs.paddingLeft)-parseFloat(cs.paddingRight);
+      if(inner+1<Math.min(6*fs,natural(c)))narrow.push(t.id+': '+c.textContent.trim().slice(0,12)+' '+
+        Math.round(inner)+'px');
+    });
+    [].slice.call(t.querySelectorAll('.u')).forEach(function(s){
+      if(s.getClientRects().length>1)broken.push(s.textContent);});
+  });
+  var head=document.querySelectorAll('#tasks thead th');
+  [].slice.call(head).forEach(function(th){
+    widths[th.textContent]=th.getBoundingClientRect().width/parseFloat(getComputedStyle(th).fontSize);});
+  var cards={};[].slice.call(document.querySelectorAll('[data-card]')).forEach(function(b){
+    cards[b.getAttribute('data-card')]=b.textContent;});
+  var shown=function(sel){return [].slice.call(document.querySelectorAll(sel)).filter(function(r){
+    return r.getClientRects().length>0;}).length;};
+  document.body.setAttribute('data-measure',JSON.stringify({narrow:narrow,broken:broken,widths:widths,
+    cards:cards,overdue:shown('#overdue tbody tr'),units:shown('#units tbody tr'),
+    parts:shown('#parts tbody tr'),done:shown('#done tbody tr'),claims:shown('#placeholders tbody tr'),
+    note:document.getElementById('f-note').textContent,scroll:document.documentElement.scrollWidth}));
+})();
+</script></body>"""
+
+
+def browser(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            tool("chromium", "chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            f"--user-data-dir={profile}", *args,
+        ],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def measured(page: Path, tmp_path: Path, fragment: str = "", width: int = 1280) -> dict:  # type: ignore[type-arg]
+    """The page as a browser lays it out at ``width`` CSS pixels: the page plus one inline script
+    (the page's CSP allows inline scripts only) that writes its measurements into the DOM."""
+    import json
+    import re
+
+    probe = tmp_path / f"probe-{width}.html"
+    probe.write_text(page.read_text("utf-8").replace("</body>", MEASURE), "utf-8")
+    profile = tmp_path / f"profile-{width}-{len(list(tmp_path.iterdir()))}"
+    r = browser(f"--window-size={width},900", "--dump-dom", probe.as_uri() + fragment, profile=profile)
+    found = re.search(r'data-measure="([^"]*)"', r.stdout)
+    assert found, r.stderr[-2000:]
+    import html
+
+    return json.loads(html.unescape(found.group(1)))  # type: ignore[no-any-return]
+
+
+def test_html_columns_at_desktop_and_phone_widths(worked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = export(worked, "html", tmp_path / "p.html")
+    for width in (1280, 412):
+        m = measured(page, tmp_path, "", width)
+        assert m["narrow"] == [], (width, m["narrow"][:10])  # no cell narrower than 6 characters
+        assert m["broken"] == [], (width, m["broken"][:10])  # no unit name broken mid-name
+        assert m["widths"]["工作任务"] >= 8  # not the 4-character column of before
+        assert m["widths"]["具体要求"] >= 16
+        assert m["widths"]["佐证材料"] <= 17  # as wide as its notes, not the leftover space
+    desktop = measured(page, tmp_path, "", 1280)
+    assert desktop["scroll"] <= 1280  # no sideways scrolling on a desktop
+
+
+def test_html_unit_filter_applies_to_the_whole_page(worked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = export(worked, "html", tmp_path / "p.html")
+    every = measured(page, tmp_path)
+    assert every["cards"] == {"rows": "59", "done": "2", "late": "1", "partial": "1", "overdue": "5"}
+    assert every["claims"] == 3 and every["done"] == 3  # rows 7, 8 and 区教体局's part of row 12
+    jiaoti = sum(1 for r in ROWS if "区教体局" in r.units or "区政府各部门单位" in r.units)
+    for alias in ("区教体局", "教体局", "%E6%95%99%E4%BD%93%E5%B1%80"):  # a name, an alias, encoded
+        one = measured(page, tmp_path, f"#unit={alias}")
+        # 区教体局's own parts: rows 7, 8 (late) and 12 done; nothing of its own overdue.
+        assert one["cards"] == {"rows": str(jiaoti), "done": "3", "late": "1", "partial": "1", "overdue": "0"}
+        assert one["units"] == 1 and one["overdue"] == 0 and one["done"] == 3 and one["claims"] == 0
+        assert one["note"] == ""
+    renshe = measured(page, tmp_path, "#unit=人社局")
+    assert renshe["overdue"] == 1 and renshe["cards"]["overdue"] == "1" and renshe["done"] == 0
+    # A broken escape or an unknown name: the page still works, everything shown, the name reported.
+    for bad in ("%E0", "%", "nosuchunit"):
+        m = measured(page, tmp_path, f"#unit={bad}&status=overdue")
+        assert m["cards"]["rows"] == "59", bad
+        assert m["units"] > 40
+    assert measured(page, tmp_path, "#unit=nosuchunit")["note"] == "未知单位：nosuchunit"
+
+
+def test_html_prints_as_a_landscape_a4_without_controls(worked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = export(worked, "html", tmp_path / "p.html")
+    pdf = tmp_path / "page.pdf"
+    r = browser("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri(), profile=tmp_path / "prof")
+    assert pdf.exists(), r.stderr[-2000:]
+    width, height = page_size(pdf)
+    assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
+    pages = pdf_pages(pdf)
+    assert "全部单位" not in "".join(pages) and "全部状态" not in "".join(pages)  # no filter controls
+    starts = [i for i, p in enumerate(pages) if "全部任务" in p]
+    later = [squeeze(p) for p in pages[starts[0] + 1 :]]
+    assert later and all("编号工作任务责任单位具体要求" in p for p in later)  # the header on each page
+    render_page_1(pdf, "progress-page-print")
