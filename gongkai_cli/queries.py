@@ -149,6 +149,7 @@ class Match(NamedTuple):
     states: tuple[PairState, ...] = ()  # every responsible unit's part
     state: str | None = None  # the row's state (row_state)
     mine: tuple[Mine, ...] = ()  # the asked units the row is for, in the order asked
+    late: tuple[str, ...] = ()  # units that finished after the deadline (逾期完成)
 
 
 def select_tasks(
@@ -178,11 +179,21 @@ def select_tasks(
                 related.append((who, rel))
         if whos and not related:
             continue
-        states = task_states(directory, task, done_on, as_of)
-        by_unit = {s.unit: s for s in states}
-        prog = Progress(tuple(by_unit), tuple(s.unit for s in states if s.done_on is not None))
-        mine = tuple(Mine(w.name, rel, by_unit.get(w.name)) for w, rel in related)
-        state = row_state(task, states, as_of)
+        # Per unit only what the row needs (a row can have 40 units, a plan 10,000 rows): who is
+        # done, who was late; a PairState only for the units asked about.
+        expected = responsible_units(directory, task)
+        done = tuple(u for u in expected if (task.id, u) in done_on)
+        deadline = task.deadline.date
+        late = tuple(u for u in done if deadline is not None and done_on[(task.id, u)] > deadline)
+        prog = Progress(expected, done)
+        if expected and len(done) == len(expected):
+            state = DONE_LATE if late else DONE
+        else:
+            state = pair_state(task, None, as_of)
+        mine = tuple(
+            Mine(w.name, rel, _own_state(task, w.name, rel, done_on, as_of) if w.name in expected else None)
+            for w, rel in related
+        )
         if whos:
             own = [m.state for m in mine if m.state is not None]
             own_done = None if mine[0].state is None else mine[0].state.done_on is not None
@@ -192,9 +203,14 @@ def select_tasks(
         if flt.status is not None and not _status_matches(flt.status, prog, state, bool(whos), own):
             continue
         out.append(
-            Match(task, related[0][1] if related else None, prog, own_done, overdue, states, state, mine)
+            Match(task, related[0][1] if related else None, prog, own_done, overdue, (), state, mine, late)
         )
     return out
+
+
+def _own_state(task: Task, unit: str, rel: Relation, done_on: Completion, as_of: dt.date) -> PairState:
+    day = done_on.get((task.id, unit))
+    return PairState(unit, rel.via, pair_state(task, day, as_of), day)
 
 
 _STATE_OF_FILTER = {

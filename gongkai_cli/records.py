@@ -12,6 +12,7 @@ from typing import Any
 
 from .model import Event, Group, Mark, Plan, Task
 from .queries import (
+    DONE_LATE,
     STATE_LABELS,
     Match,
     Pair,
@@ -58,7 +59,9 @@ def task_record(plan: Plan, match: Match) -> dict[str, Any]:
         "state": match.state,
         "state_label": STATE_LABELS.get(match.state) if match.state else None,
         "on_time": on_time(match.state),
-        "unit_states": [state_record(s) for s in match.states] if match.states else None,
+        # Per unit, compactly (a row can have 40 units; show N gives each one's part in full):
+        # a unit in done_units finished on time unless it is in late_units.
+        "late_units": list(match.late) if prog else None,
         "unit_state": mine.state if (mine := _own(match)) else None,
         "unit_on_time": on_time(mine.state) if mine else None,
         "for_units": [
@@ -159,7 +162,8 @@ def show_record(
         if states
         else None
     )
-    record = task_record(plan, Match(task, None, prog, None, state == "overdue", states, state))
+    late = tuple(s.unit for s in states if s.state == DONE_LATE)
+    record = task_record(plan, Match(task, None, prog, None, state == "overdue", states, state, (), late))
     record["expanded"] = [expansion_record(directory, n, g) for n, g in directory.expand(task)]
     return record
 

@@ -86,11 +86,13 @@ def test_csv_is_whole_and_parses(run) -> None:  # type: ignore[no-untyped-def]
             "id", "part", "part_title", "section", "section_label", "section_title", "units",
             "requirement", "deadline", "deadline_text", "relation", "via",
             "status", "overdue", "unit_done", "responsible", "done_units", "pending_units",
+            "state", "on_time", "late_units",
         ],
         [
             "4", "1", "推进绿色低碳高质量发展信息公开", "1", "(一)", "围绕稳经济、促活力强化公开", "区审计局",
             row.requirement, "2023-12-31", "12月底前", "direct", "",
             "open", "false", "false", "区审计局", "", "区审计局",
+            "open", "", "",
         ],
     ]  # fmt: skip
 
@@ -99,7 +101,7 @@ def test_tsv_and_markdown(run) -> None:  # type: ignore[no-untyped-def]
     r = run("tasks", "--section", "五", "--format", "tsv")
     lines = r.stdout.splitlines()
     assert lines[0].split("\t")[0] == "id" and len(lines) == 1 + 4
-    assert all(len(line.split("\t")) == 18 for line in lines)
+    assert all(len(line.split("\t")) == 21 for line in lines)
     r = run("tasks", "--section", "五", "--format", "md")
     lines = r.stdout.splitlines()
     assert lines[0].startswith("| 编号 |") and lines[1].startswith("|---") and len(lines) == 2 + 4

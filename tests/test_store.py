@@ -171,6 +171,7 @@ def test_reading_never_creates_the_store(run, backend: SqliteBackend, make_store
     assert run("tasks", "--status", "done", "-f", "json").stdout == "[]\n"
     assert run("log").exit_code == 0
     assert run("marks", "export").exit_code == 0
+    assert run.json("show", "18")["claims"] == []
     store = make_store(write=False)
     assert store.plan_marks(IDENTITY) == {}
     assert store.marked_pairs(IDENTITY) == frozenset()

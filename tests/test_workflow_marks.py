@@ -367,3 +367,33 @@ def test_a_version_1_state_file_is_read_as_it_is_and_upgraded_on_the_first_write
                 conn.execute(statement)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "events_v1" not in tables
+
+
+def test_an_upgrade_that_fails_leaves_the_version_1_file_as_it_was(state: Path) -> None:
+    _version_1_file(state)
+    with closing(sqlite3.connect(state, isolation_level=None)) as conn:
+        conn.execute("ALTER TABLE marks ADD COLUMN changed_at TEXT")  # a column version 2 adds
+    r = gk("done", "8")
+    assert r.returncode == 4 and r.stderr.count("\n") == 1, r.stderr
+    with closing(sqlite3.connect(state, isolation_level=None)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 3
+        assert conn.execute("SELECT task_id FROM marks").fetchall() == [(7,)]
+    assert [e["seq"] for e in history()] == [1, 2, 3]  # still readable
+
+
+def test_two_writers_upgrading_one_version_1_file_at_once(state: Path) -> None:
+    _version_1_file(state)
+    procs = [
+        subprocess.Popen(
+            [installed_gongkai(), "done", "14", "--unit", unit],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for unit in ("长沟镇", "喻屯镇", "李营街道", "南张街道")
+    ]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0, 0, 0], [p.stderr.read() for p in procs if p.stderr]
+    events = history()
+    assert [e["seq"] for e in events] == [1, 2, 3, 4, 5, 6, 7]
+    assert {e["unit"] for e in events[3:]} == {"长沟镇", "喻屯镇", "李营街道", "南张街道"}

@@ -63,10 +63,8 @@ def test_done_on_time_and_done_late_are_told_apart() -> None:
     assert (rows[7]["state"], rows[7]["on_time"], rows[7]["unit_state"], rows[7]["unit_on_time"]) == (
         "done_late", False, "done_late", False,
     )  # fmt: skip
-    assert rows[7]["unit_states"] == [
-        {"unit": "区教体局", "via": None, "state": "done_late", "state_label": "逾期完成", "on_time": False,
-         "done_on": "2023-12-05"},
-    ]  # fmt: skip
+    assert (rows[7]["done_units"], rows[7]["late_units"]) == (["区教体局"], ["区教体局"])
+    assert (rows[8]["done_units"], rows[8]["late_units"]) == (["区教体局"], [])
     assert (rows[8]["state"], rows[8]["on_time"], rows[8]["state_label"]) == ("done", True, "按时完成")
     assert (rows[12]["state"], rows[12]["on_time"]) == ("overdue", None)
     line = js("status", "--as-of", DEC, "--unit", "区教体局")[0]

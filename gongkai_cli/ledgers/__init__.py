@@ -26,6 +26,7 @@ from ..queries import (
     responsible_pairs,
     select_tasks,
     status_lines,
+    task_states,
     units_text,
 )
 from ..units import Directory
@@ -140,7 +141,7 @@ def build_ledger(
                 evidence=tuple((mk.unit, mk.note) for mk in mine if mk.note),
                 last_done=max((mk.done_on for mk in mine), default=None),
                 state=m.state or "open",
-                states=m.states,
+                states=task_states(directory, task, completion, as_of),
             )
         )
         if tick is not None and len(rows) % 100 == 0:

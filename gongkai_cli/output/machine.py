@@ -17,7 +17,7 @@ MACHINE_FORMATS = ("json", "csv", "tsv", "md")
 TASK_COLUMNS = (
     "id", "part", "part_title", "section", "section_label", "section_title", "units", "requirement",
     "deadline", "deadline_text", "relation", "via", "status", "overdue", "unit_done", "responsible",
-    "done_units", "pending_units",
+    "done_units", "pending_units", "state", "on_time", "late_units",
 )  # fmt: skip
 UNIT_COLUMNS = ("name", "kind", "kind_label", "full_name", "aliases", "groups", "direct_tasks", "note")
 UNIT_HEADERS = ("名称", "类别代码", "类别", "全称", "别名", "所属统称", "直接点名的任务数", "备注")
@@ -57,11 +57,11 @@ EVENT_HEADERS = (
 )
 STATUS_COLUMNS = (
     "key", "label", "rows", "done", "partial", "open", "overdue", "due_soon", "done_parts", "parts",
-    "progress", "light",
+    "progress", "light", "done_on_time", "done_late", "placeholder",
 )  # fmt: skip
 STATUS_HEADERS = (
     "键", "名称", "任务数", "已完成", "部分完成", "未完成", "逾期", "临近", "已完成份数", "总份数",
-    "完成率", "状态",
+    "完成率", "状态", "按时完成", "逾期完成", "待认领",
 )  # fmt: skip
 PAIR_COLUMNS = (
     "id", "unit", "via", "part", "section", "section_label", "section_title", "requirement", "deadline",

@@ -128,12 +128,18 @@ def _may_break(seg: str, ws: list[int], i: int) -> bool:
 
 
 class Folded:
-    """A cell's text, folded to whatever width Rich gives its column."""
+    """A cell's text, folded to whatever width Rich gives its column.
 
-    __slots__ = ("text",)
+    ``pad`` spaces either side are drawn here rather than by the table: a table with padding wraps
+    every cell in a rich.padding.Padding, a second layer of rendering that cost a 30-row table a
+    fifth of its drawing time (bench/RESULTS.md).
+    """
 
-    def __init__(self, text: Text) -> None:
+    __slots__ = ("pad", "text")
+
+    def __init__(self, text: Text, pad: int = 0) -> None:
         self.text = text
+        self.pad = pad
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         plain_text = self.text.plain
@@ -142,17 +148,21 @@ class Folded:
         # two wide characters (one with its punctuation).
         runs = [len(m) for m in _ASCII_RUN.findall(plain_text)]
         narrowest = max([*runs, 4 if not plain_text.isascii() else 1])
-        return Measurement(min(narrowest, widest), widest).with_maximum(options.max_width)
+        edge = 2 * self.pad
+        return Measurement(min(narrowest, widest) + edge, widest + edge).with_maximum(options.max_width)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         # Segments, not Text: each line is already folded, and Rich's own wrapping of a Text is
-        # what a table spends most of its time on.
+        # what a table spends most of its time on. Rich pads each line to the column's width.
         text = self.text
         plain_text = text.plain
-        width = options.max_width
+        lead = Segment(" " * self.pad) if self.pad else None
+        width = max(options.max_width - 2 * self.pad, 1)
         right = options.justify == "right"
         styled = bool(text.spans or text.style)
         for start, end in wrap(plain_text, width):
+            if lead:
+                yield lead
             if right:
                 yield Segment(" " * (width - cell_len(plain_text[start:end])))
             if styled:
@@ -167,16 +177,17 @@ _NEWLINE = Segment.line()
 Cell = str | Text | Sequence[tuple[str, str]]
 
 
-def cell(value: Cell) -> RenderableType:
-    """Plain text, a Text, or (text, style) spans -> a folded, inert cell."""
+def cell(value: Cell, pad: int = 1) -> RenderableType:
+    """Plain text, a Text, or (text, style) spans -> a folded, inert cell with ``pad`` spaces
+    either side (tables from new_table have no padding of their own)."""
     if isinstance(value, Text):
-        return Folded(value)
+        return Folded(value, pad)
     if isinstance(value, str):
-        return Folded(plain(value))
+        return Folded(plain(value), pad)
     text = Text()
     for piece, style in value:
         text.append(inert(piece), style=style or None)
-    return Folded(text)
+    return Folded(text, pad)
 
 
 def highlight(text: str, words: Iterable[str], style: str) -> Text:
@@ -253,7 +264,7 @@ def _share_width(console: Console, table: Table) -> None:
         if not column.ratio:
             cells = [column.header, *column.cells]
             fixed += max((Measurement.get(console, options, c).maximum for c in cells), default=0)
-    edges = len(table.columns) + 1 + 2 * len(table.columns)  # borders and one space each side
+    edges = len(table.columns) + 1 + 2 * len(flexible)  # borders, and the flexible cells' own spaces
     table.expand = console.width >= edges + fixed + FLEX_MIN * len(flexible)
 
 
@@ -268,11 +279,13 @@ def new_table(*columns: Column, title: str = "", caption: str = "", header: bool
         caption_style="dim",
         caption_justify="left",
         header_style="bold",
+        padding=0,  # each cell pads itself (Folded)
     )
 
 
 def col(header: str, *, right: bool = False, ratio: int | None = None) -> Column:
-    return Column(Folded(plain(header)), justify="right" if right else "left", overflow="fold", ratio=ratio)
+    header_cell = Folded(plain(header), 1)
+    return Column(header_cell, justify="right" if right else "left", overflow="fold", ratio=ratio)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,7 +401,7 @@ def _grid(rows: Iterable[tuple[str, Cell]]) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     for key, value in rows:
-        grid.add_row(plain(key), cell(value))
+        grid.add_row(plain(key), cell(value, pad=0))
     return grid
 
 
@@ -413,6 +426,8 @@ def show_tables(record: dict[str, Any], who: str | None) -> list[RenderableType]
     """The row, then each unit's part (only the scope's units when there is one), then its history."""
     out: list[RenderableType] = [show_panel(record)]
     progress = record.get("progress")
+    if who and not progress:
+        out.append(plain(f"{who} 在这一行没有自己的部分。", "dim"))
     if progress:
         done = sum(1 for p in progress if p["done_on"])
         late = sum(1 for p in progress if p["state"] == "done_late")
@@ -639,8 +654,11 @@ def pairs_table(records: Sequence[dict[str, Any]], title: str, days_key: str, ca
         requirement: Cell = p["requirement"]
         if p["via"]:
             requirement = [(p["requirement"], ""), (f"\n（经由统称：{p['via']}）", "dim")]
+        unit: Cell = ""
+        if first:
+            unit = [(p["unit"], ""), ("\n（待认领）", "dim")] if p.get("placeholder") else p["unit"]
         table.add_row(
-            cell(p["unit"] if first else ""),
+            cell(unit),
             cell(str(p["id"])),
             cell(requirement),
             cell(deadline_text(p)),
@@ -668,8 +686,9 @@ def pairs_digest_table(records: Sequence[dict[str, Any]], title: str, days_key: 
         ids = [str(p["id"]) for p in items]
         shown = ", ".join(ids[:40]) + (f" ……等 {len(ids)} 项" if len(ids) > 40 else "")
         days = [p[days_key] for p in items]
+        name: Cell = [(unit, ""), ("\n（待认领）", "dim")] if items[0].get("placeholder") else unit
         table.add_row(
-            cell(unit), cell(str(len(items))), cell(shown), cell(str(max(days) if overdue else min(days)))
+            cell(name), cell(str(len(items))), cell(shown), cell(str(max(days) if overdue else min(days)))
         )
     return table
 

@@ -84,9 +84,9 @@ _SCHEMA_V2 = """
 ALTER TABLE marks ADD COLUMN claimed_under TEXT;  -- the open-ended phrase a unit claimed the row under
 ALTER TABLE marks ADD COLUMN changed_at TEXT;     -- when the date or evidence last changed (NULL: never)
 ALTER TABLE marks ADD COLUMN changed_by TEXT;
-DROP TRIGGER events_append_only_update;
-DROP TRIGGER events_append_only_delete;
-DROP INDEX events_by_task;
+DROP TRIGGER IF EXISTS events_append_only_update;
+DROP TRIGGER IF EXISTS events_append_only_delete;
+DROP INDEX IF EXISTS events_by_task;
 ALTER TABLE events RENAME TO events_v1;
 CREATE TABLE events (
     seq       INTEGER PRIMARY KEY AUTOINCREMENT,
