@@ -388,7 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     workdir = Path(tempfile.mkdtemp(prefix="gongkai-bench-"))
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
-    base_env.update(GONGKAI_CACHE=str(workdir / "cache"), NO_COLOR="1", COLUMNS="120")
+    # No installed plans (an empty GONGKAI_PLANS): the built-in case measures the built-in plan.
+    base_env.update(GONGKAI_CACHE=str(workdir / "cache"), GONGKAI_PLANS=str(workdir / "plans"))
+    base_env.update(NO_COLOR="1", COLUMNS="120")
     details: list[str] = []
     results: dict[int, dict[str, Figure]] = {}
     measured: dict[int, Plan] = {}

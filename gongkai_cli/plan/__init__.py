@@ -22,6 +22,7 @@ from .read import MAX_BYTES, decode_text, read_bytes, read_yaml
 
 if TYPE_CHECKING:
     from ..model import Plan
+    from .installed import install_plan, installed_plans, remove_plan, resolve_plan
     from .validate import SCHEMA, Problem, check_mapping, schema_markdown, validate_plan
     from .write import dump_plan
 
@@ -44,25 +45,34 @@ __all__ = [
     "decode_text",
     "default_plan_path",
     "dump_plan",
+    "install_plan",
+    "installed_plans",
     "load_plan",
     "plan_label",
     "plan_path",
     "plans_dir",
     "read_bytes",
     "read_yaml",
+    "remove_plan",
+    "resolve_plan",
     "schema_markdown",
     "validate_plan",
 ]
 
 _FROM_VALIDATE = frozenset({"SCHEMA", "Problem", "check_mapping", "schema_markdown", "validate_plan"})
+_FROM_INSTALLED = frozenset({"install_plan", "installed_plans", "remove_plan", "resolve_plan"})
 
 
 def __getattr__(name: str) -> Any:
-    """The validator's and the writer's names, imported when first asked for."""
+    """The validator's, the writer's and installed.py's names, imported when first asked for."""
     if name in _FROM_VALIDATE:
         from . import validate
 
         return getattr(validate, name)
+    if name in _FROM_INSTALLED:
+        from . import installed
+
+        return getattr(installed, name)
     if name == "dump_plan":
         from .write import dump_plan
 

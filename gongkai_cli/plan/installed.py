@@ -28,12 +28,14 @@ from . import BUILTIN, check_plan, default_plan_path, load_plan, plans_dir
 
 BUILTIN_NAMES = frozenset({BUILTIN, "builtin", "built-in"})
 NAME_MAX = 64
-_NAME = re.compile(r"\w[\w-]*")  # letters (Chinese included), digits, _ and -: a safe file name
-_YEAR = re.compile(r"(\d{4})年?")
+# Patterns as strings, compiled (and cached by re) on first use: a start with installed plans
+# only reads years, and compiling every pattern at import would cost it a millisecond or two.
+_NAME = r"\w[\w-]*"  # letters (Chinese included), digits, _ and -: a safe file name
+_YEAR = r"(\d{4})年?"
 # `  year: 2024` in the plan block: the first indented `year:` line (the tasks never carry one).
-_YEAR_LINE = re.compile(r"""^[ \t]+year:[ \t]*["']?(\d{4})["']?[ \t]*(?:#.*)?$""", re.M)
+_YEAR_LINE = r"""(?m)^[ \t]+year:[ \t]*["']?(\d{4})["']?[ \t]*(?:#.*)?$"""
 _HEAD = 65536  # bytes read to find the year: the plan block comes first in every file we write
-_DOC_NUMBER = re.compile(r"(.+?)\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*第?\s*(\d+)\s*号")
+_DOC_NUMBER = r"(.+?)\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*第?\s*(\d+)\s*号"
 
 
 class InstalledPlan(NamedTuple):
@@ -128,7 +130,7 @@ def year_of(path: Path) -> int | None:
             head = fh.read(_HEAD).decode("utf-8", "replace")
     except OSError:
         return None
-    m = _YEAR_LINE.search(head)
+    m = re.search(_YEAR_LINE, head)
     if m:
         return int(m.group(1))
     try:
@@ -173,7 +175,7 @@ def resolve_plan(value: str) -> Path:
     for candidate in files:
         if candidate.stem.casefold() == text.casefold():
             return candidate
-    m = _YEAR.fullmatch(text)
+    m = re.fullmatch(_YEAR, text)
     if m:
         year = int(m.group(1))
         found = _newest(files, year)
@@ -200,9 +202,9 @@ def check_name(name: str) -> str:
     (exit 2) otherwise."""
     text = name.strip()
     if (
-        not _NAME.fullmatch(text)
+        not re.fullmatch(_NAME, text)
         or len(text) > NAME_MAX
-        or _YEAR.fullmatch(text)
+        or re.fullmatch(_YEAR, text)
         or text.isdigit()
         or text.casefold() in BUILTIN_NAMES
     ):
@@ -216,7 +218,7 @@ def check_name(name: str) -> str:
 def default_name(plan: Plan) -> str:
     """``2024-济任政办字12号``: the year, and the 文号 without its year (else the issuer)."""
     m = plan.meta
-    found = _DOC_NUMBER.match(m.doc_number.strip())
+    found = re.match(_DOC_NUMBER, m.doc_number.strip())
     core = f"{found.group(1)}{found.group(2)}号" if found else m.doc_number or m.issuer
     safe = re.sub(r"[^\w-]+", "", core).strip("-_")
     name = f"{m.year}-{safe}" if safe else f"{m.year}-计划"
