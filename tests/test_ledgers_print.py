@@ -276,11 +276,16 @@ def test_word_report_reads_back(worked, tmp_path: Path) -> None:  # type: ignore
     heads = ["部分", "任务", "已完成", "按时完成", "逾期完成", "逾期未完成", "完成率"]
     assert [c.text for c in parts.rows[0].cells] == heads
     assert [r.cells[1].text for r in parts.rows[1:]] == ["28", "12", "9", "10"]  # rows per part, as published
-    # The overdue list, by unit: row 6 for 区人社局, row 12 for the three units that have not finished it.
-    listed = [(r.cells[0].text, r.cells[1].text) for r in late.rows[1:]]
-    assert ("区人社局", "6") in listed and ("区教体局", "12") not in listed
-    assert {u for u, t in listed if t == "12"} == {"区卫健局", "区发改局", "国网任城供电公司"}
-    assert ("区教体局", "8") not in listed  # done, if late
+    # The overdue list, one line per unit: row 6 for 区人社局, row 12 for the three units that have not
+    # finished it; 区教体局 finished rows 8 (late) and 12, so neither is on its line.
+    assert [c.text for c in late.rows[0].cells] == ["单位", "逾期未完成项数", "任务编号", "最长逾期天数"]
+    listed = {r.cells[0].text: r.cells[2].text.split("、") for r in late.rows[1:]}
+    assert "6" in listed["区人社局"]
+    assert {u for u, ids in listed.items() if "12" in ids} == {"区卫健局", "区发改局", "国网任城供电公司"}
+    assert not {"8", "12"} & set(listed.get("区教体局", []))
+    counts = [int(r.cells[1].text) for r in late.rows[1:]]
+    assert counts == sorted(counts, reverse=True) and sum(counts) == sum(len(ids) for ids in listed.values())
+    assert {r.cells[3].text for r in late.rows[1:]} == {"10"}  # 11-30 to 12-10
     phrases = ["区政府有关部门单位", "各涉农镇(街道)", "重大行政决策事项承办单位"]
     assert [r.cells[0].text for r in claims.rows[1:]] == phrases
     # The full table in the official layout, with 完成情况: every requirement, in order.

@@ -2,7 +2,8 @@
 to an official reply, on the page and styles of the 分解表 (docx.py).
 
 Title, the as-of line, then 一、总体情况 (rows, 按时完成, 逾期完成, 逾期未完成, 未到期 …, and a table by
-part), 二、逾期未完成事项 (by unit, the unit's name merged down over its rows), 三、待认领事项 (the
+part), 二、逾期未完成事项 (one line per unit: how many, which rows, the longest overdue; a city's plan
+has tens of thousands of overdue (row, unit) pairs), 三、待认领事项 (the
 open-ended phrases, when any is unclaimed), 四、任务完成情况明细 (the full table in the official layout
 with a 完成情况 column). A4 landscape; "第 N 页 共 M 页" in the footer.
 
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..queries import DONE_LATE, ONGOING, OVERDUE, is_placeholder, overdue_pairs
 from . import Ledger, as_of_line, title_of, wanted
-from .docx import _east_asian, _fill, _merge_down, _repeat_as_header, add_official_table, new_page
+from .docx import _east_asian, _fill, _repeat_as_header, add_official_table, new_page
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -78,6 +79,8 @@ def completion_report(ledger: Ledger) -> bytes:
         ],
     )
 
+    placeholders = placeholder_rows(ledger)
+    details = "第四部分" if placeholders else "第三部分"
     doc.add_paragraph("二、逾期未完成事项", style="报告一级标题")
     pairs = [
         p
@@ -88,30 +91,21 @@ def completion_report(ledger: Ledger) -> bytes:
         doc.add_paragraph("没有逾期未完成的事项。", style="报告正文")
     else:
         units = len({p.unit for p in pairs})
-        doc.add_paragraph(f"共 {len(pairs)} 项次，涉及 {units} 个单位，按单位列出如下：", style="报告正文")
-        pairs.sort(key=lambda p: (p.unit, p.task.id))
-        grouped = [(unit, list(items)) for unit, items in groupby(pairs, key=lambda p: p.unit)]
-        table = _table(
-            doc,
-            ("单位", "编号", "具体要求", "完成时限", "逾期天数"),
-            (45, 15, 147, 28, 22),
-            [
-                (unit, p.task.id, p.task.requirement, p.task.deadline.text, p.days)
-                for unit, items in grouped
-                for p in items
-            ],
+        doc.add_paragraph(
+            f"共 {len(pairs)} 项次，涉及 {units} 个单位，按单位列出如下（具体要求见{details}）：",
+            style="报告正文",
         )
-        at = 1
-        for _unit, items in grouped:  # the unit's name once, merged down over its rows
-            for r in range(at + 1, at + len(items)):
-                table.rows[r].cells[0].paragraphs[0].text = ""
-            top = table.rows[at].cells[0]
-            _merge_down(top, table.rows[at + len(items) - 1].cells[0])
-            for extra in top.paragraphs[1:]:  # the merged cells' empty paragraphs
-                extra._p.getparent().remove(extra._p)
-            at += len(items)
+        pairs.sort(key=lambda p: (p.unit, p.task.id))
+        by_unit = [(unit, list(items)) for unit, items in groupby(pairs, key=lambda p: p.unit)]
+        by_unit.sort(key=lambda item: (-len(item[1]), item[0]))  # the most overdue first
+        _table(
+            doc,
+            ("单位", "逾期未完成项数", "任务编号", "最长逾期天数"),
+            (52, 34, 141, 30),
+            [(unit, len(items), ids_text([p.task.id for p in items]), max(p.days for p in items))
+             for unit, items in by_unit],
+        )  # fmt: skip
 
-    placeholders = [line for line in ledger.units_lines() if line.placeholder and line.open]
     number = "三"
     if placeholders:
         doc.add_paragraph("三、待认领事项", style="报告一级标题")
@@ -128,6 +122,19 @@ def completion_report(ledger: Ledger) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+IDS_SHOWN = 40  # task numbers listed for one unit before "等 N 项"
+
+
+def ids_text(ids: list[int]) -> str:
+    """``6、11、12``; a long list cut after IDS_SHOWN numbers: ``1、2、……、40 等 85 项``."""
+    shown = "、".join(str(i) for i in ids[:IDS_SHOWN])
+    return shown if len(ids) <= IDS_SHOWN else f"{shown} 等 {len(ids)} 项"
+
+
+def placeholder_rows(ledger: Ledger) -> list[Any]:
+    return [line for line in ledger.units_lines() if line.placeholder and line.open]
 
 
 def _table(
