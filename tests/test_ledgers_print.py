@@ -276,6 +276,7 @@ def test_word_report_reads_back(worked, tmp_path: Path) -> None:  # type: ignore
     heads = ["部分", "任务", "已完成", "按时完成", "逾期完成", "逾期未完成", "完成率"]
     assert [c.text for c in parts.rows[0].cells] == heads
     assert [r.cells[1].text for r in parts.rows[1:]] == ["28", "12", "9", "10"]  # rows per part, as published
+    assert [r.cells[6].text for r in parts.rows[1:]] == ["7%", "0%", "0%", "0%"]  # 2 of 28 rows done
     # The overdue list, one line per unit: row 6 for 区人社局, row 12 for the three units that have not
     # finished it; 区教体局 finished rows 8 (late) and 12, so neither is on its line.
     assert [c.text for c in late.rows[0].cells] == ["单位", "逾期未完成项数", "任务编号", "最长逾期天数"]

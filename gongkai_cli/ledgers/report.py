@@ -73,7 +73,7 @@ def completion_report(ledger: Ledger) -> bytes:
                 line.done_on_time,
                 line.done_late,
                 line.overdue,
-                f"{line.ratio:.0%}",
+                f"{line.done / line.rows if line.rows else 1:.0%}",  # rows, as the columns beside it
             )
             for line in ledger.part_lines()
         ],
