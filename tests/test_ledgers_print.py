@@ -305,6 +305,22 @@ def test_word_report_reads_back(worked, tmp_path: Path) -> None:  # type: ignore
     assert "PAGE" in footer and "NUMPAGES" in footer
 
 
+def test_word_report_for_one_unit_counts_its_own_parts(worked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from docx import Document
+
+    path = export(worked, "docx", tmp_path / "教体局.docx", "--kind", "report", "--unit", "教体局")
+    text = [p.text for p in Document(str(path)).paragraphs]
+    assert text[0] == "2023年济宁市任城区政务公开重点工作任务分解表（区教体局）\n完成情况报告"
+    mine = [r for r in ROWS if "区教体局" in r.units or "区政府各部门单位" in r.units]
+    late = [i for i, r in enumerate(ROWS, 1) if r in mine and r.deadline_text == "11月底前"]
+    assert {7, 8, 12} <= set(late)
+    # Its own parts of rows 7 (on time), 8 (late) and 12 (on time, though row 12 as a whole is overdue).
+    assert (
+        f"共 {len(mine)} 项任务，已完成 3 项（按时完成 2 项，逾期完成 1 项），逾期未完成 {len(late) - 3} 项，"
+        f"未到期 {len(mine) - len(late)} 项。" in text[3]
+    )
+
+
 def test_word_report_prints(worked, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pdf = to_pdf(export(worked, "docx", tmp_path / "report.docx", "--kind", "report"), tmp_path)
     width, height = page_size(pdf)

@@ -18,7 +18,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from ..queries import DONE_LATE, ONGOING, OVERDUE, is_placeholder, overdue_pairs
-from . import Ledger, as_of_line, title_of, wanted
+from . import Ledger, Row, as_of_line, title_of, wanted
 from .docx import _east_asian, _fill, _repeat_as_header, add_official_table, new_page
 
 if TYPE_CHECKING:
@@ -48,9 +48,10 @@ def completion_report(ledger: Ledger) -> bytes:
     doc.add_paragraph(dated, style="报告日期").alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     rows = ledger.rows
-    count = {s: sum(1 for r in rows if r.state == s) for s in ("done", DONE_LATE, OVERDUE, "open", ONGOING)}
+    states = [own_state(ledger, r) for r in rows]
+    count = {s: states.count(s) for s in ("done", DONE_LATE, OVERDUE, "open", ONGOING)}
     done = count["done"] + count[DONE_LATE]
-    partial = sum(1 for r in rows if r.status == "partial")
+    partial = 0 if ledger.scope else sum(1 for r in rows if r.status == "partial")
     doc.add_paragraph("一、总体情况", style="报告一级标题")
     summary = (
         f"截至 {ledger.as_of.year}年{ledger.as_of.month}月{ledger.as_of.day}日，共 {len(rows)} 项任务，"
@@ -122,6 +123,20 @@ def completion_report(ledger: Ledger) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def own_state(ledger: Ledger, row: Row) -> str:
+    """The row's timeliness; with --unit, that of the units asked about (their own parts): overdue if
+    any is, else done late if any finished late, done when all are, ongoing, or not yet due."""
+    if not ledger.scope:
+        return row.state
+    mine = [s.state for s in row.states if wanted(ledger, s.unit)]
+    if not mine:
+        return row.state
+    for state in (OVERDUE, "open", ONGOING):
+        if state in mine:
+            return state
+    return DONE_LATE if DONE_LATE in mine else "done"
 
 
 IDS_SHOWN = 40  # task numbers listed for one unit before "等 N 项"
