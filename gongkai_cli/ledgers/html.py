@@ -38,7 +38,8 @@ th,td{border:1px solid var(--line);padding:4px 6px;vertical-align:top;text-align
 th{background:#f3f3f3;white-space:nowrap}
 td.num{text-align:right;white-space:nowrap}.late{color:var(--red);font-weight:bold}
 .nowrap,.u,td.lamp,td.when,td.state,td.who{white-space:nowrap}
-td.task{min-width:8em}td.units{min-width:8em}td.req{min-width:16em}td.note{min-width:6em;max-width:16em}
+td.task{min-width:8em;width:9em}td.units{min-width:8em;width:14em}td.req{min-width:16em}
+td.note{min-width:6em;max-width:16em}
 td.prog,td.when,td.state{min-width:6em}
 .filters{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0;align-items:center}
 .filters input,.filters select{font-size:1em;padding:4px}
