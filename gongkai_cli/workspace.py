@@ -709,8 +709,10 @@ class Workspace:
         window: int | str = 7,
         tick: Callable[[int], None] | None = None,
         all_units: bool = False,
+        **options: Any,
     ) -> tuple[int, bytes | Iterator[bytes]]:
-        """(rows, the file's bytes) of a ledger: xlsx, ics, html, md or docx."""
+        """(rows, the file's bytes) of a ledger: xlsx, csv, ics, html, md or docx; ``options`` go to
+        the format's writer (csv: ``bom``; docx: ``content``; ics: ``per_unit``)."""
         from .ledgers import FORMATS, build_ledger
 
         if kind not in FORMATS:
@@ -720,7 +722,7 @@ class Workspace:
         days = window if isinstance(window, int) else parse_duration(window)
         scope = self.scope(unit, all_units)
         ledger = build_ledger(self.plan, self.directory, self.marks(day), day, days, scope.names, tick)
-        return len(ledger.rows), FORMATS[kind](ledger)
+        return len(ledger.rows), FORMATS[kind](ledger, **options)
 
 
 def _scope_units(directory: Directory, scope: Scope) -> set[str] | None:
