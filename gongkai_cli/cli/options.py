@@ -99,7 +99,8 @@ StateOpt = Annotated[
     str | None,
     opt(
         "--state",
-        help="状态文件（记录完成情况的 SQLite 文件）。默认读取环境变量 GONGKAI_STATE，再默认为用户数据目录",
+        help="状态文件（记录完成情况的 SQLite 文件），或全区共用数据库的地址（postgresql:// 地址或"
+        " service=名称）。默认读取环境变量 GONGKAI_STATE，再默认为用户数据目录",
         metavar="PATH",
         callback=not_empty("--state"),
     ),
