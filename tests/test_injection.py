@@ -349,3 +349,12 @@ def test_an_imported_plan_escapes_controls_and_bidi_overrides(tmp_path: Path) ->
     plan = write(tmp_path, r.stdout, "imported.yaml")
     tasks = json.loads(run_installed("tasks", "--plan", str(plan), "-f", "json").stdout)
     assert tasks[0]["requirement"] == f"做好{RLO}甲事{ESC_RED}"
+
+
+def test_export_csv_to_a_terminal_is_inert_and_formula_safe(hostile_plan: Path) -> None:
+    mark_hostile(hostile_plan)
+    code, out, err = on_terminal("export", "csv", "-o", "-", "--plan", str(hostile_plan))
+    assert code == 0, err
+    assert_inert(out, "export csv -o - on a terminal")
+    assert "'=HYPERLINK" in out
+    assert "\\x0d" not in out  # the CRLF line ends are line ends, not text

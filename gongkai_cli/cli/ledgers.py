@@ -119,6 +119,10 @@ def export(
     if output == "-":
         rows, data = ws.ledger(kind, day, scope, window, **options)
         assert isinstance(data, bytes)
+        if sys.stdout.isatty():  # a person reading it: nothing in a note may act on the terminal
+            from ..text import inert
+
+            data = "\r\n".join(inert(line) for line in data.decode("utf-8").split("\r\n")).encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         report_notes(ws, scope, day, "csv")

@@ -13,10 +13,10 @@ import csv
 import datetime as dt
 import io
 
+from ..text import formula_safe
 from . import COLUMNS, Cell, Ledger, table_rows
 
 BOM = "\ufeff"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Cell) -> str:
@@ -27,7 +27,7 @@ def safe_cell(value: Cell) -> str:
         return value.isoformat()
     if isinstance(value, int):
         return str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
+    return formula_safe(value)  # the rule every CSV and TSV gongkai writes follows (text.py)
 
 
 def to_csv(ledger: Ledger, bom: bool = True) -> bytes:
