@@ -159,12 +159,15 @@ def write_state(plan_path: Path, state_path: Path, n_marks: int, rng: random.Ran
              "note": rng.choice(notes), "by": "bench", "marked_at": "2023-11-01T00:00:00+00:00"}
             for t, u in chosen
         ]  # fmt: skip
-        document = Path(tmp) / "marks.json"
-        document.write_text(
-            json.dumps({"format": "gongkai-marks", "version": 1, "marks": marks}, ensure_ascii=False),
-            encoding="utf-8",
-        )
-        gongkai("marks", "import", str(document), plan=plan_path, state=state_path)
+        # In files of 100,000 marks (about 20 MB each): `marks import` refuses files over 64 MB.
+        for start in range(0, len(marks), 100_000):
+            document = Path(tmp) / f"marks-{start}.json"
+            chunk = marks[start : start + 100_000]
+            document.write_text(
+                json.dumps({"format": "gongkai-marks", "version": 1, "marks": chunk}, ensure_ascii=False),
+                encoding="utf-8",
+            )
+            gongkai("marks", "import", str(document), plan=plan_path, state=state_path)
     return len(marks)
 
 

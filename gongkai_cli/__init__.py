@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     BusyError,
+    DeniedError,
     GongkaiError,
     NothingToImport,
     OutputError,
@@ -37,6 +38,7 @@ __version__ = "2.0.0.dev0"
 
 __all__ = [
     "BusyError",
+    "DeniedError",
     "GongkaiError",
     "NothingToImport",
     "OutputError",

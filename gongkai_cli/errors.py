@@ -22,6 +22,7 @@ EXIT_STATE = 4  # the state file cannot be used
 EXIT_BUSY = 5  # the state file stayed locked by another writer
 EXIT_OUTPUT = 6  # an output file cannot be written (missing or read-only directory), or stdout is full
 EXIT_SOURCE = 7  # a file to import cannot be read: empty, encrypted, corrupt, wrong format, too big
+EXIT_DENIED = 8  # the shared database refuses this login the write (another unit's mark)
 EXIT_UNEXPECTED = 70  # a fault gongkai did not foresee (a bug): one line, GONGKAI_DEBUG=1 shows the traceback
 EXIT_INTERRUPTED = 130
 
@@ -132,3 +133,9 @@ def os_reason(exc: BaseException) -> str:
     if reason:
         return f"{reason}（{name}）"
     return str(getattr(exc, "strerror", None) or exc) + (f"（{name}）" if name else "")
+
+
+class DeniedError(GongkaiError):
+    """The shared PostgreSQL store refuses the login a write: another unit's mark, or no grant."""
+
+    exit_code = EXIT_DENIED

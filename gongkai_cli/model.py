@@ -249,3 +249,4 @@ class Event(NamedTuple):
     old_note: str | None = None
     claimed_under: str | None = None
     choice: str | None = None  # how an import conflict was decided: mine / theirs / newer
+    db_user: str | None = None  # the database login that made the change (shared PostgreSQL store only)

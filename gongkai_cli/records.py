@@ -224,6 +224,7 @@ def event_records(events: Sequence[Event], zone: dt.tzinfo) -> list[dict[str, An
                 "old_note": e.old_note,
                 "claimed_under": e.claimed_under,
                 "choice": e.choice,
+                "db_user": e.db_user,
             }
         )
     return out

@@ -99,6 +99,10 @@ class Directory:
     def names(self) -> list[str]:
         return [*self.units, *self.groups]
 
+    def lookup_keys(self) -> dict[str, str]:
+        """Every key ``resolve`` accepts (normalised names and aliases) -> the unit or group's name."""
+        return dict(self._by_key)
+
     def resolve(self, text: str) -> Unit | Group:
         """A typed unit or group name (or alias) -> the unit or group; UsageError with suggestions."""
         key = normalize(text)

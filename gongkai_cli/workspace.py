@@ -151,11 +151,11 @@ class Workspace:
     """A plan and a state. Opening one reads the plan; the state is opened per operation."""
 
     def __init__(self, plan: Plan, state: str | Path | None = None, unit: str | None = None) -> None:
-        from .store import state_path
+        from .store import state_target
 
         self.plan = plan
         self.directory = Directory(plan)
-        self.state = state_path(str(state) if state is not None else None)
+        self.state = state_target(str(state) if state is not None else None)
         self.default_unit = unit  # the liaison's own unit (GONGKAI_UNIT), used by done/undo
 
     @property
@@ -306,6 +306,28 @@ class Workspace:
         from .store import open_store
 
         return open_store(self.state, write=write)
+
+    def reference_pairs(self) -> list[tuple[int, str]]:
+        """Every (task id, responsible unit) of the plan: the shared database's reference data."""
+        from .queries import responsible_units
+
+        return [(t.id, u) for t in self.plan.tasks for u in responsible_units(self.directory, t)]
+
+    def init_state(self) -> dict[str, Any]:
+        """Create or upgrade the shared database's schema (``gongkai state init``) and load or
+        update the plan's task–unit pairs as reference data."""
+        from .store import init_database
+
+        return init_database(self.state, self.plan.meta.identity, self.reference_pairs())
+
+    def grant_state(self, role: str, units: Iterable[str] | None, coordinator: bool) -> dict[str, Any]:
+        """Let a database login write its units' marks, or every unit's (``gongkai state grant``)."""
+        from .store import grant_database
+
+        names = [u.name for u in self.unit_list(list(units or []))]
+        if coordinator == bool(names):
+            raise UsageError("请给出 --unit（可重复）或 --coordinator，二者选一")
+        return grant_database(self.state, role, names, coordinator)
 
     def marked(self) -> frozenset[tuple[int, str]]:
         """(task id, unit) of every mark of this plan; reading never creates the state file."""
@@ -687,8 +709,10 @@ class Workspace:
         window: int | str = 7,
         tick: Callable[[int], None] | None = None,
         all_units: bool = False,
+        **options: Any,
     ) -> tuple[int, bytes | Iterator[bytes]]:
-        """(rows, the file's bytes) of a ledger: xlsx, ics, html, md or docx."""
+        """(rows, the file's bytes) of a ledger: xlsx, csv, ics, html, md or docx; ``options`` go to
+        the format's writer (csv: ``bom``; docx: ``content``; ics: ``per_unit``)."""
         from .ledgers import FORMATS, build_ledger
 
         if kind not in FORMATS:
@@ -698,7 +722,7 @@ class Workspace:
         days = window if isinstance(window, int) else parse_duration(window)
         scope = self.scope(unit, all_units)
         ledger = build_ledger(self.plan, self.directory, self.marks(day), day, days, scope.names, tick)
-        return len(ledger.rows), FORMATS[kind](ledger)
+        return len(ledger.rows), FORMATS[kind](ledger, **options)
 
 
 def _scope_units(directory: Directory, scope: Scope) -> set[str] | None:

@@ -16,7 +16,7 @@ from gongkai_cli.cli import app
 from gongkai_cli.plan import default_plan_path, load_plan
 from gongkai_cli.units import Directory
 
-from .helpers.common import VENDORED_SOURCE
+from .helpers.common import VENDORED_SOURCE, PgServer, pg_server_or_skip
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +82,27 @@ def read_only_mount(tmp_path: Path):  # type: ignore[no-untyped-def]
         yield mnt
     finally:
         subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A PostgreSQL server for the whole session: GONGKAI_TEST_PG's, else a throwaway one started
+    here (stopped at the end), else a skip with the reason; in CI (CI set) a failure instead."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="gk-pg-"))  # short: a unix socket path is limited to 107 bytes
+    import shutil
+
+    found = pg_server_or_skip(base)
+    if isinstance(found, str):
+        shutil.rmtree(base, ignore_errors=True)
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {found}")
+        pytest.skip(found)
+    server: PgServer = found
+    try:
+        yield server
+    finally:
+        if server.data_dir is not None:
+            server.stop("immediate")
+        shutil.rmtree(base, ignore_errors=True)

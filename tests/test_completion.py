@@ -69,7 +69,7 @@ IDS_FROM_1 = ["1", *(str(n) for n in range(10, 20))]
     ("line", "expected"),
     [
         ("gongkai tasks -f ", ["table", "json", "csv", "tsv", "md"]),
-        ("gongkai export ", ["xlsx", "ics", "html", "md", "docx"]),
+        ("gongkai export ", ["xlsx", "csv", "ics", "html", "md", "docx"]),
         ("gongkai status --by ", ["unit", "section", "part"]),
         ("gongkai tasks --status o", ["open", "overdue", "on_time", "ongoing"]),
         ("gongkai show 1", IDS_FROM_1),

@@ -36,35 +36,46 @@ def marked(run):  # type: ignore[no-untyped-def]
     return run
 
 
+LEDGER_HEADERS = [
+    "编号", "工作任务", "责任单位", "具体要求", "完成时限", "截止日期", "时效", "完成情况", "未完成单位",
+    "逾期完成单位", "佐证材料",
+]  # fmt: skip
+
+
+def header_row(ws) -> int:  # type: ignore[no-untyped-def]
+    """The sheet's header row: below the title, the 文号, the as-of line and the parts."""
+    return next(r for r in range(1, 10) if ws.cell(row=r, column=1).value in ("编号", "单位"))
+
+
 def test_xlsx_ledger(marked, tmp_path: Path, plan, directory) -> None:  # type: ignore[no-untyped-def]
     from openpyxl import load_workbook
 
     path = export(marked, "xlsx", tmp_path / "台账.xlsx", "--as-of", "2023-12-01")
     wb = load_workbook(path)
     ws = wb["台账"]
-    assert [c.value for c in ws[1]] == [
-        "编号", "部分", "工作任务", "责任单位", "具体要求", "完成时限", "截止日期", "完成情况", "进度",
-        "未完成单位", "佐证材料", "最近完成日期", "时效", "逾期完成单位",
-    ]  # fmt: skip
-    assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:N60"
-    body = list(ws.iter_rows(min_row=2, values_only=True))
+    top = header_row(ws)
+    assert [c.value for c in ws[top]] == LEDGER_HEADERS
+    assert ws["A1"].value == "2023年济宁市任城区政务公开重点工作任务分解表"
+    assert ws.freeze_panes == f"B{top + 1}"
+    assert ws.auto_filter.ref == f"A{top}:K{top + 59}"
+    body = list(ws.iter_rows(min_row=top + 1, values_only=True))
     assert [r[0] for r in body] == list(range(1, 60))
     for values, row in zip(body, ROWS, strict=True):
-        assert values[4] == row.requirement
-        assert values[5] == row.deadline_text
-        assert isinstance(values[6], dt.datetime) and values[6].date().month in (11, 12)
-    assert body[6][7] == "已完成" and body[6][8] == "1/1" and body[6][11].date() == dt.date(2023, 11, 20)
-    assert body[11][7] == "部分完成（逾期）" and body[11][8] == "1/4"
-    assert body[11][9] == "区卫健局、区发改局、国网任城供电公司"
+        assert values[3] == row.requirement
+        assert values[4] == row.deadline_text
+        assert isinstance(values[5], dt.datetime) and values[5].date().month in (11, 12)
+    assert body[6][6] == "按时完成" and body[6][7] == "已完成\n1/1"  # row 7, done 11-20, due 11-30
+    assert body[11][6] == "逾期未完成" and body[11][7] == "部分完成\n1/4"
+    assert body[11][8] == "区卫健局、区发改局、国网任城供电公司"
     # Notes stay text: never formulas, whatever they start with.
-    notes = {c.value for row in ws.iter_rows(min_row=2, min_col=11, max_col=11) for c in row if c.value}
+    notes = {c.value for row in ws.iter_rows(min_row=top + 1, min_col=11, max_col=11) for c in row if c.value}
     assert f"区教体局：{HOSTILE[0]}" in notes and f"区教体局：{HOSTILE[4]}" in notes
-    for row in ws.iter_rows(min_row=2):
+    for row in ws.iter_rows(min_row=top + 1):
         for cell in row:
             assert cell.data_type != "f", (cell.coordinate, cell.value)
     summary = wb["单位汇总"]
-    names = [r[0] for r in summary.iter_rows(min_row=2, values_only=True) if r[0]]
+    first = header_row(summary)
+    names = [r[0] for r in summary.iter_rows(min_row=first + 1, values_only=True) if r[0]]
     names.remove("待认领（开放式表述，不是单位）")  # the heading of the open-ended phrases below the units
     assert set(names) == {u for t in plan.tasks for u in responsible_units(directory, t)}
 
@@ -84,18 +95,26 @@ def test_ics_calendar(marked, tmp_path: Path, plan, directory) -> None:  # type:
 
     first = Calendar.from_ical(export(marked, "ics", tmp_path / "a.ics").read_bytes())
     todos = first.walk("VTODO")
-    pairs = {(t.id, u) for t in plan.tasks for u in responsible_units(directory, t) if t.deadline.date}
-    assert len(todos) == len(pairs)
+    assert len(todos) == sum(1 for t in plan.tasks if t.deadline.date)  # one per row, not per unit
     by_uid = {str(t["UID"]): t for t in todos}
     assert len(by_uid) == len(todos)
-    done = [t for t in todos if str(t["STATUS"]) == "COMPLETED"]
-    assert len(done) == 5  # rows 7, 8, 9, 10 and 区教体局's part of row 12
-    row7 = next(t for t in todos if "任务7：" in str(t["SUMMARY"]))
+    done = sorted(int(str(t["SUMMARY"]).split("：")[0][2:]) for t in todos if str(t["STATUS"]) == "COMPLETED")
+    assert done == [7, 8, 9, 10]  # row 12 has one unit of four done: not complete
+    row12 = next(t for t in todos if str(t["SUMMARY"]).startswith("任务12："))
+    assert str(row12["STATUS"]) == "NEEDS-ACTION" and int(row12["PERCENT-COMPLETE"]) == 25
+    assert "区教体局：按时完成" in str(row12["DESCRIPTION"]) and "区卫健局：" in str(row12["DESCRIPTION"])
+    row7 = next(t for t in todos if str(t["SUMMARY"]).startswith("任务7："))
     assert row7["DUE"].dt == dt.date(2023, 11, 30)
+    assert row7["COMPLETED"].dt.date() == dt.date(2023, 11, 20)
     alarm = row7.walk("VALARM")[0]
     assert alarm["TRIGGER"].dt == -dt.timedelta(days=3) and alarm["TRIGGER"].params["RELATED"] == "END"
     second = Calendar.from_ical(export(marked, "ics", tmp_path / "b.ics").read_bytes())
     assert {str(t["UID"]) for t in second.walk("VTODO")} == set(by_uid)  # stable: re-import updates
+    # --per-unit: today's calendar for a liaison, one per (row, unit); --unit implies it.
+    pairs = {(t.id, u) for t in plan.tasks for u in responsible_units(directory, t) if t.deadline.date}
+    every = Calendar.from_ical(export(marked, "ics", tmp_path / "d.ics", "--per-unit").read_bytes())
+    assert len(every.walk("VTODO")) == len(pairs)
+    assert sum(1 for t in every.walk("VTODO") if str(t["STATUS"]) == "COMPLETED") == 5
     mine = Calendar.from_ical(export(marked, "ics", tmp_path / "c.ics", "--unit", "教体局").read_bytes())
     assert {str(t["SUMMARY"]).split("】")[0] for t in mine.walk("VTODO")} == {"【区教体局"}
     assert len(mine.walk("VTODO")) == sum(1 for _, u in pairs if u == "区教体局")
@@ -152,7 +171,7 @@ def test_html_page_is_self_contained_and_escaped(marked, tmp_path: Path) -> None
     parsed = Collect()
     parsed.feed(page)
     scripts = [a for t, a in parsed.tags if t == "script"]
-    assert scripts == [{}]  # our one inline script, nothing loaded from anywhere
+    assert scripts == [{"type": "application/json", "id": "gk-data"}, {}]  # our data and script, inline
     for tag, attrs in parsed.tags:
         for name in ("src", "href"):
             assert not (attrs.get(name) or "").startswith(("http", "//")), (tag, attrs)
@@ -258,9 +277,10 @@ def test_xlsx_opens_in_libreoffice_with_notes_inert(marked, tmp_path: Path) -> N
         pytest.skip("LibreOffice is not installed (Debian: libreoffice-calc-nogui)")
     path = export(marked, "xlsx", tmp_path / "ledger.xlsx", "--as-of", "2023-12-01")
     rows = list(csv.reader(io.StringIO(libreoffice_csv(soffice, path, tmp_path))))
-    assert len(rows) == 60 and rows[0][0] == "编号"
-    assert rows[7][6] == "2023-11-30"  # a real date, shown with the ledger's date format
-    notes = [r[10] for r in rows[1:] if r[10]]
+    top = next(i for i, r in enumerate(rows) if r[0] == "编号")
+    assert rows[top] == LEDGER_HEADERS and len(rows) == top + 60
+    assert rows[top + 7][5] == "2023-11-30"  # a real date, shown with the ledger's date format
+    notes = [r[10] for r in rows[top + 1 :] if r[10]]
     assert f"区教体局：{HOSTILE[0]}" in notes  # the formula text itself, not "点我"
     assert any(HOSTILE[4] in n for n in notes)
 
@@ -271,7 +291,8 @@ def test_plan_text_that_looks_like_a_formula_stays_text(run, tmp_path: Path) -> 
     plan = tmp_path / "plan.yaml"
     plan.write_text(MINIMAL.replace("requirement: 做好甲事。", 'requirement: "=1+1"'), "utf-8")
     path = export(run, "xlsx", tmp_path / "x.xlsx", "--plan", str(plan))
-    cell = load_workbook(path)["台账"]["E2"]
+    ws = load_workbook(path)["台账"]
+    cell = ws.cell(row=header_row(ws) + 1, column=4)
     assert (cell.value, cell.data_type) == ("=1+1", "s")
     soffice = shutil.which("soffice")
     if soffice:

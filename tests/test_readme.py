@@ -25,6 +25,8 @@ COMMANDS = [
     "due",
     "export",
     "state path",
+    "state init",
+    "state grant",
     "marks export",
     "marks import",
     "validate",

@@ -98,12 +98,14 @@ def test_exports_show_on_time_and_late(tmp_path: Path) -> None:
     for path in (xlsx, html, md, ics):
         ok("export", path.suffix[1:], "-o", str(path), "--as-of", DEC)
     sheet = load_workbook(xlsx)["台账"]
-    header = [c.value for c in sheet[1]]
-    body = {r[0]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    top = next(r for r in range(1, 10) if sheet.cell(row=r, column=1).value == "编号")  # below the title
+    header = [c.value for c in sheet[top]]
+    rows = sheet.iter_rows(min_row=top + 1, values_only=True)
+    body = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
     assert (body[7]["时效"], body[7]["逾期完成单位"]) == ("逾期完成", "区教体局")
     assert (body[8]["时效"], body[12]["时效"], body[1]["时效"]) == ("按时完成", "逾期未完成", "未到期")
     page = html.read_text(encoding="utf-8")
-    assert re.search(r'data-state="done_late">\s*<td class="num">7</td>', page)
+    assert re.search(r'data-state="done_late"[^>]*>\s*<td class="num">7</td>', page)
     report = md.read_text(encoding="utf-8")
     assert "已完成 2 项（按时完成 1 项，逾期完成 1 项）" in report
     calendar = ics.read_text(encoding="utf-8").replace("\r\n ", "")

@@ -43,7 +43,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "due": ("reports", "app", "即将到期、尚未完成的任务：截止日期在若干天之内，每个（任务，责任单位）一行。"),
     "export": (
         "ledgers", "app",
-        "导出台账（xlsx）、截止日期日历（ics）、进度页面（html）、Markdown 报告或 Word 分解表（docx）。",
+        "导出台账（xlsx、csv）、截止日期日历（ics）、进度页面（html）、Markdown 报告或 Word 文档（docx）。",
     ),
     "units": ("tasks", "app", "列出单位名录：每个单位的类别、别名、所属统称，以及各统称的成员。"),
     "validate": ("plans", "app", "检查计划文件，列出全部问题及其位置（文件:行）。没有问题时退出码为 0。"),
@@ -55,14 +55,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "imports", "app",
         "把政府网站发布的分解表（Word、Excel、网页、CSV 或文本）转换为计划文件，并报告需要复核之处。",
     ),
-    "state": ("state", "state_app", "状态文件的位置。"),
+    "state": ("state", "state_app", "状态文件的位置；全区共用的数据库。"),
     "marks": ("marks", "marks_app", "导出、导入完成记录（JSON），用于备份、换机器或合并。"),
 }  # fmt: skip
 PANEL_COMMANDS = "命令"
 
 
 def say_error(message: str) -> None:
-    sys.stderr.write(f"错误：{message}\n")
+    from ..text import inert_line
+
+    sys.stderr.write(f"错误：{inert_line(message)}\n")
     sys.stderr.flush()
 
 

@@ -65,7 +65,7 @@ def _say_marks(result: Any) -> None:
         say(f"已修改{pair}：{'；'.join(what)}（历史中保留修改前的记录）")
     for mark in result.unchanged:
         say(f"任务 {mark['task_id']} · {mark['unit']} 已于 {mark['done_on']} 标记完成，没有新内容，未改动")
-    say(f"状态文件：{result.state}")
+    say(_where(result.state))
 
 
 @app.command(cls=GongkaiCommand)
@@ -140,7 +140,7 @@ def undo(
         say(f"已撤销完成标记：{summarise(_pairs(result.changed))}")
     if result.unchanged:
         say(f"本来就没有完成标记：{summarise(_pairs(result.unchanged))}")
-    say(f"状态文件：{result.state}")
+    say(_where(result.state))
 
 
 @app.command(cls=GongkaiCommand)
@@ -250,10 +250,16 @@ def marks_import(
         for ours, theirs in items:
             pair = f"任务 {ours['task_id']} · {ours['unit']}"
             say(f"{label}：{pair}：本地 {_version(ours)}，导入文件 {_version(theirs)}")
-    say(f"状态文件：{result.state}")
+    say(_where(result.state))
     if result.conflicts:
         raise typer.Exit(EXIT_FOUND)
 
 
 def _version(mark: dict[str, Any]) -> str:
     return f"{mark['done_on']}（{mark['changed_by'] or mark['by']}，{mark['note'] or '无备注'}）"
+
+
+def _where(location: str) -> str:
+    """Where the marks went: a state file, or (with a password already hidden) the shared database."""
+    shared = location.startswith(("postgresql://", "postgres://", "service="))
+    return f"{'数据库' if shared else '状态文件'}：{location}"

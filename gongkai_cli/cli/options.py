@@ -99,7 +99,8 @@ StateOpt = Annotated[
     str | None,
     opt(
         "--state",
-        help="状态文件（记录完成情况的 SQLite 文件）。默认读取环境变量 GONGKAI_STATE，再默认为用户数据目录",
+        help="状态文件（记录完成情况的 SQLite 文件），或全区共用数据库的地址（postgresql:// 地址或"
+        " service=名称）。默认读取环境变量 GONGKAI_STATE，再默认为用户数据目录",
         metavar="PATH",
         callback=not_empty("--state"),
     ),
@@ -206,7 +207,10 @@ def workspace(plan: str | None, state: str | None = None) -> Any:
 
 
 def say(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    """One line on stderr; text quoted from a plan, a note or a file cannot act on the terminal."""
+    from ..text import inert_line
+
+    sys.stderr.write(inert_line(message) + "\n")
 
 
 def scope_words(scope: Any) -> str:

@@ -33,20 +33,22 @@ def validate(
     """
     from ..errors import PlanError
     from ..plan import check_plan, plan_path
+    from ..text import inert_line
 
     target = Path(path) if path else plan_path(plan_file)
     try:
         plan, problems = check_plan(target)
     except PlanError as exc:
-        sys.stdout.write(f"{exc}\n")
+        sys.stdout.write(f"{inert_line(str(exc))}\n")
         raise typer.Exit(EXIT_FOUND) from None
     for problem in problems:
-        sys.stdout.write(problem.render(str(target)) + "\n")
+        sys.stdout.write(inert_line(problem.render(str(target))) + "\n")
     if problems or plan is None:
         sys.stderr.write(f"发现 {len(problems)} 个问题。\n")
         raise typer.Exit(EXIT_FOUND)
+    where = inert_line(str(target))
     sys.stderr.write(
-        f"{target}: 没有发现问题（{len(plan.parts)} 个部分，{len(plan.sections)} 项工作任务，"
+        f"{where}: 没有发现问题（{len(plan.parts)} 个部分，{len(plan.sections)} 项工作任务，"
         f"{len(plan.tasks)} 行，{len(plan.units)} 个单位，{len(plan.groups)} 个统称）。\n"
     )
 

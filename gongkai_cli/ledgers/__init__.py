@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import Group, Mark, Plan, Task, Unit
 from ..queries import (
@@ -148,6 +149,80 @@ def build_ledger(
     return Ledger(plan, directory, as_of, window, tuple(w.name for w in who or ()), tuple(rows), marks)
 
 
+# The 台账's columns, shared by the XLSX 台账 and the CSV for Excel: (header, width in Excel's
+# character units). Chosen so the 59-row built-in plan prints on 6 A4 landscape pages (at about 76 %):
+# the widest text (具体要求, 责任单位 lists of 20 units) gets the room, short values stack in two
+# lines. The part is not a column: sections are numbered through the whole plan, and the sheet lists
+# each part's title and sections above the table. Everything else is in ``-f json``.
+COLUMNS: tuple[tuple[str, float], ...] = (
+    ("编号", 4.5),
+    ("工作任务", 15),
+    ("责任单位", 24),
+    ("具体要求", 60),
+    ("完成时限", 9),
+    ("截止日期", 10.5),
+    ("时效", 11),
+    ("完成情况", 9),
+    ("未完成单位", 22),
+    ("逾期完成单位", 13),
+    ("佐证材料", 14),
+)
+
+Cell = str | int | dt.date | None
+
+
+LIST_UNITS = 6  # more units still to finish than this are counted, not listed (JSON lists them all)
+
+
+def pending_text(ledger: Ledger, row: Row) -> str:
+    """The 未完成单位 cell: the units (more than LIST_UNITS: ``全部 16 个单位``, ``除区教体局外的 15 个
+    单位``), then the open-ended phrases on a line of their own (``待认领：区政府有关部门单位``)."""
+    from ..queries import is_placeholder
+
+    units = [u for u in row.pending_units if not is_placeholder(ledger.directory, u)]
+    phrases = [u for u in row.pending_units if is_placeholder(ledger.directory, u)]
+    done = [u for u in row.done_units if not is_placeholder(ledger.directory, u)]
+    lines = []
+    if units and not done and len(units) > LIST_UNITS:
+        lines.append(f"全部 {len(units)} 个单位")
+    elif len(units) > LIST_UNITS and len(done) < len(units):
+        lines.append(f"除{'、'.join(done)}外的 {len(units)} 个单位")
+    elif units:
+        lines.append("、".join(units))
+    if phrases:
+        lines.append("待认领：" + "、".join(phrases))
+    return "\n".join(lines)
+
+
+def table_rows(ledger: Ledger) -> Iterator[list[Cell]]:
+    """The 台账's rows, one value per COLUMNS entry (dates as dates; the CSV writes them ISO)."""
+    for row in ledger.rows:
+        task = row.task
+        total = len(row.done_units) + len(row.pending_units)
+        yield [
+            task.id,
+            row.section_label,
+            row.units_text,
+            task.requirement,
+            task.deadline.shown,
+            task.deadline.date,
+            row.state_label,
+            f"{STATUS_WORDS[row.status]}\n{len(row.done_units)}/{total}",  # never a bare 1/4: Excel
+            # opening a CSV would take it for a date (1月4日)
+            pending_text(ledger, row),
+            "、".join(row.late_units),
+            "\n".join(f"{unit}：{note}" for unit, note in row.evidence),
+        ]
+
+
+def as_of_line(ledger: Ledger, now: dt.datetime | None = None) -> str:
+    """``截至 2023年12月1日 · 生成于 2026-11-28 09:30``: the day the ledger is true of, and when it
+    was made."""
+    day = ledger.as_of
+    made = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
+    return f"截至 {day.year}年{day.month}月{day.day}日 · 生成于 {made}"
+
+
 def title_of(ledger: Ledger) -> str:
     return ledger.plan.meta.title + (f"（{ledger.unit}）" if ledger.unit else "")
 
@@ -172,21 +247,25 @@ def shown(match: re.Match[str]) -> str:
     return f"\\x{ord(match.group()):02x}"
 
 
-def _writer(module: str, name: str) -> Callable[[Ledger], bytes | Iterator[bytes]]:
+Writer = Callable[..., bytes | Iterator[bytes]]  # (ledger, **options of that format)
+
+
+def _writer(module: str, name: str) -> Writer:
     """The format's module is imported only when that format is asked for (openpyxl is heavy)."""
 
-    def write(ledger: Ledger) -> bytes | Iterator[bytes]:
+    def write(ledger: Ledger, **options: Any) -> bytes | Iterator[bytes]:
         from importlib import import_module
 
-        return getattr(import_module(f"{__name__}.{module}"), name)(ledger)
+        return getattr(import_module(f"{__name__}.{module}"), name)(ledger, **options)
 
     return write
 
 
-FORMATS: dict[str, Callable[[Ledger], bytes | Iterator[bytes]]] = {
+FORMATS: dict[str, Writer] = {
     "xlsx": _writer("xlsx", "to_xlsx"),
     "ics": _writer("ics", "to_ics"),
     "html": _writer("html", "to_html"),
     "md": _writer("md", "to_markdown"),
+    "csv": _writer("csvfile", "to_csv"),
     "docx": _writer("docx", "to_docx"),  # the official table layout; docx.KINDS leaves room for others
 }

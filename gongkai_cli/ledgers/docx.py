@@ -12,7 +12,8 @@ A kind of document is a function from the ledger to the file's bytes, named in K
   restyles the whole document in one place. (Body paragraphs carry no style of their own: assigning
   one costs python-docx a scan of every style, 30 s at 2,000 rows.)
 
-Issue 15's 完成情况 report is meant to be a second kind beside it (``report``).
+- ``report`` (``gongkai export docx --kind report``): the 完成情况报告 (report.py), built on the
+  same page, styles and table (``new_page``, ``add_official_table``).
 
 python-docx has no API for two table features used here: the repeated header row (``w:tblHeader``)
 and the East Asian font of a style (``w:rFonts/@w:eastAsia``); both are set on the XML through the
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 HEADERS = ("工作任务", "责任单位", "具体要求", "完成时限")
 WIDTHS_MM = (40, 55, 132, 30)  # A4 landscape, 20 mm margins: 257 mm of text width
+STATUS_WIDTHS_MM = (36, 50, 118, 27, 26)  # the same, with the report's 完成情况 column
 
 # Style name -> (East Asian font, Western font, size in points, bold). GB/T 9704 habits: 方正小标宋
 # for the title, 仿宋 for text, 黑体 for headings; Word and LibreOffice substitute what is missing.
@@ -61,36 +63,55 @@ def unit_paragraphs(plan: Plan, task: Task) -> list[str]:
 
 def official_table(ledger: Ledger) -> bytes:
     """The 分解表 as published (the ledger's rows: all of them, or one unit's with --unit)."""
-    from docx import Document as new_document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm
 
     plan = ledger.plan
+    doc = new_page(ledger)
+    doc.add_paragraph(title_of(ledger), style="分解表标题").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if plan.meta.doc_number:
+        doc.add_paragraph(plan.meta.doc_number, style="分解表文号").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    add_official_table(doc, ledger)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def new_page(ledger: Ledger) -> Document:
+    """An empty document: A4 landscape, 20 mm margins, the styles, the plan in its properties."""
+    from docx import Document as new_document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm
+
     doc = new_document()
     page = doc.sections[0]
     page.orientation = WD_ORIENT.LANDSCAPE
     page.page_width, page.page_height = Mm(297), Mm(210)
     page.left_margin = page.right_margin = page.top_margin = page.bottom_margin = Mm(20)
     _add_styles(doc)
-    doc.core_properties.title = plan.meta.title
-    doc.core_properties.subject = plan.meta.doc_number
+    doc.core_properties.title = ledger.plan.meta.title
+    doc.core_properties.subject = ledger.plan.meta.doc_number
+    return doc
 
-    doc.add_paragraph(title_of(ledger), style="分解表标题").alignment = WD_ALIGN_PARAGRAPH.CENTER
-    if plan.meta.doc_number:
-        doc.add_paragraph(plan.meta.doc_number, style="分解表文号").alignment = WD_ALIGN_PARAGRAPH.CENTER
 
-    table = doc.add_table(rows=1, cols=len(HEADERS))
+def add_official_table(doc: Document, ledger: Ledger, status: bool = False) -> None:
+    """The table in its official layout; with ``status`` (the 完成情况 report) a fifth column,
+    完成情况, with each row's timeliness and how many of its units finished."""
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
+
+    plan = ledger.plan
+    headers = HEADERS + (("完成情况",) if status else ())
+    table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    widths = [Mm(w) for w in WIDTHS_MM]
+    widths = [Mm(w) for w in (STATUS_WIDTHS_MM if status else WIDTHS_MM)]
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
     header = table.rows[0]
     _repeat_as_header(header)
-    for cell, text, width in zip(header.cells, HEADERS, widths, strict=True):
+    for cell, text, width in zip(header.cells, headers, widths, strict=True):
         _fill(cell, [text], "分解表表头", width, WD_ALIGN_PARAGRAPH.CENTER)
 
     middle = WD_CELL_VERTICAL_ALIGNMENT.CENTER
@@ -119,14 +140,13 @@ def official_table(ledger: Ledger) -> bytes:
         bottom = cells[0]
         _fill(cells[1], unit_paragraphs(plan, task), None, widths[1], centred)
         _fill(cells[2], [task.requirement], None, widths[2], WD_ALIGN_PARAGRAPH.JUSTIFY)
-        _fill(cells[3], [task.deadline.text], None, widths[3], centred)
+        _fill(cells[3], [task.deadline.text or ""], None, widths[3], centred)
+        if status:
+            total = len(row.done_units) + len(row.pending_units)
+            _fill(cells[4], [row.state_label, f"{len(row.done_units)}/{total}"], None, widths[4], centred)
         for cell in cells:
             cell.vertical_alignment = middle
     _merge_down(top, bottom)
-
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
 
 
 def _merge_down(top: _Cell | None, bottom: _Cell | None) -> None:
@@ -194,9 +214,15 @@ def _repeat_as_header(row: Any) -> None:
     row._tr.get_or_add_trPr().append(mark)
 
 
-KINDS: dict[str, Callable[[Ledger], bytes]] = {"table": official_table}
+def _report(ledger: Ledger) -> bytes:
+    from .report import completion_report
+
+    return completion_report(ledger)
 
 
-def to_docx(ledger: Ledger, kind: str = "table") -> bytes:
-    """A Word document of ``kind`` (KINDS) for the ledger."""
-    return KINDS[kind](ledger)
+KINDS: dict[str, Callable[[Ledger], bytes]] = {"table": official_table, "report": _report}
+
+
+def to_docx(ledger: Ledger, content: str = "table") -> bytes:
+    """A Word document of the kind named ``content`` (KINDS; ``--kind`` on the command line)."""
+    return KINDS[content](ledger)

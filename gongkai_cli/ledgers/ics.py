@@ -48,8 +48,13 @@ def _ics_line(line: str) -> bytes:
     return bytes(out)
 
 
-def to_ics(ledger: Ledger, reminder_days: int = 3) -> Iterator[bytes]:
+def to_ics(ledger: Ledger, reminder_days: int = 3, per_unit: bool = False) -> Iterator[bytes]:
     """The calendar, one VTODO at a time: a city's plan has hundreds of thousands of them.
+
+    By default one VTODO per row, due on its deadline, the responsible units and each one's state in
+    the description, COMPLETED once every unit has finished (on the day the last one did). With
+    ``per_unit`` (``--per-unit``, and always with ``--unit``) one per (row, unit), for a liaison.
+    Rows without a fixed date (持续推进, 长期坚持 …) have no DUE to give and are left out.
 
     Written directly rather than through a calendar library, which cost 0.4 ms and 13 KB of
     memory per item (76 s and 2.5 GB for a 10,000-row plan); tests read it back with icalendar."""
@@ -62,7 +67,10 @@ def to_ics(ledger: Ledger, reminder_days: int = 3) -> Iterator[bytes]:
         f"X-WR-TIMEZONE:{_ics_text(ledger.plan.meta.timezone)}",
     ]
     yield b"".join(map(_ics_line, head))
-    china = dt.timezone(dt.timedelta(hours=8))
+    if not per_unit:
+        yield from _rows(ledger, stamp, reminder_days)
+        yield _ics_line("END:VCALENDAR")
+        return
     for row, unit in unit_pairs(ledger):
         task = row.task
         if task.deadline.date is None:
@@ -71,7 +79,7 @@ def to_ics(ledger: Ledger, reminder_days: int = 3) -> Iterator[bytes]:
         state = next((s for s in row.states if s.unit == unit), None)
         description = (
             f"{row.section_label}\n责任单位：{row.units_text}\n具体要求：{task.requirement}\n"
-            f"完成时限：{task.deadline.text}"
+            f"完成时限：{task.deadline.shown}"
             + (f"\n完成情况（截至 {ledger.as_of.isoformat()}）：{STATE_LABELS[state.state]}" if state else "")
         )
         lines = [
@@ -85,8 +93,7 @@ def to_ics(ledger: Ledger, reminder_days: int = 3) -> Iterator[bytes]:
         ]
         mark = ledger.marks.get((task.id, unit))
         if mark is not None:
-            done = dt.datetime.combine(mark.done_on, dt.time(12), tzinfo=china).astimezone(dt.timezone.utc)
-            lines += ["STATUS:COMPLETED", f"COMPLETED:{done.strftime('%Y%m%dT%H%M%SZ')}"]
+            lines += ["STATUS:COMPLETED", f"COMPLETED:{_noon(mark.done_on)}"]
         else:
             lines.append("STATUS:NEEDS-ACTION")
         lines += [
@@ -99,3 +106,54 @@ def to_ics(ledger: Ledger, reminder_days: int = 3) -> Iterator[bytes]:
         ]
         yield b"".join(map(_ics_line, lines))
     yield _ics_line("END:VCALENDAR")
+
+
+def _noon(day: dt.date) -> str:
+    """Noon in China on ``day``, in UTC: the time of a completion known only by its date."""
+    china = dt.timezone(dt.timedelta(hours=8))
+    return (
+        dt.datetime.combine(day, dt.time(12), tzinfo=china)
+        .astimezone(dt.timezone.utc)
+        .strftime("%Y%m%dT%H%M%SZ")
+    )
+
+
+def _rows(ledger: Ledger, stamp: str, reminder_days: int) -> Iterator[bytes]:
+    """One VTODO per row (the default calendar)."""
+    for row in ledger.rows:
+        task = row.task
+        if task.deadline.date is None:
+            continue
+        more = "…" if len(task.requirement) > 40 else ""
+        states = "\n".join(f"  {s.unit}：{STATE_LABELS[s.state]}" for s in row.states)
+        description = (
+            f"{row.section_label}\n责任单位：{row.units_text}\n具体要求：{task.requirement}\n"
+            f"完成时限：{task.deadline.shown}\n完成情况（截至 {ledger.as_of.isoformat()}）："
+            f"{STATE_LABELS.get(row.state, row.state)}（{len(row.done_units)}/"
+            f"{len(row.done_units) + len(row.pending_units)}）" + (f"\n{states}" if states else "")
+        )
+        lines = [
+            "BEGIN:VTODO",
+            f"UID:{ics_uid(ledger.plan, task.id, '')}",
+            f"DTSTAMP:{stamp}",
+            f"SUMMARY:{_ics_text(f'任务{task.id}：{task.requirement[:40]}{more}')}",
+            f"DESCRIPTION:{_ics_text(description)}",
+            f"DUE;VALUE=DATE:{task.deadline.date.strftime('%Y%m%d')}",
+            f"CATEGORIES:{_ics_text(row.section_label)}",
+        ]
+        if row.status == "done" and row.last_done is not None:
+            lines += ["STATUS:COMPLETED", f"COMPLETED:{_noon(row.last_done)}"]
+        else:
+            lines.append("STATUS:NEEDS-ACTION")
+            if row.done_units:
+                share = len(row.done_units) * 100 // (len(row.done_units) + len(row.pending_units))
+                lines.append(f"PERCENT-COMPLETE:{share}")
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"DESCRIPTION:{_ics_text(f'任务{task.id} {reminder_days} 天后到期')}",
+            f"TRIGGER;RELATED=END:-P{reminder_days}D",
+            "END:VALARM",
+            "END:VTODO",
+        ]
+        yield b"".join(map(_ics_line, lines))

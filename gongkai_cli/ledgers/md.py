@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 
 from ..queries import LIGHT_LABELS, is_placeholder, overdue_pairs
+from ..text import md_text
 from . import Ledger, title_of, wanted
 
 
-def _md(text: object) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+def _md(text: object, line_start: bool = False) -> str:
+    """Plan and unit text as written: nothing in it is read as Markdown (``text.md_text``)."""
+    return md_text(str(text), line_start)
 
 
 def to_markdown(ledger: Ledger) -> bytes:
@@ -19,8 +21,10 @@ def to_markdown(ledger: Ledger) -> bytes:
     done = sum(1 for r in rows if r.status == "done")
     done_late = sum(1 for r in rows if r.state == "done_late")
     late = sum(1 for r in rows if r.overdue)
-    out.write(f"# {_md(title_of(ledger))}\n\n")
-    out.write(f"{_md(meta.doc_number)}　截至 {ledger.as_of.isoformat()}：共 {len(rows)} 项，")
+    out.write(f"# {_md(title_of(ledger), line_start=True)}\n\n")
+    out.write(
+        f"{_md(meta.doc_number, line_start=True)}　截至 {ledger.as_of.isoformat()}：共 {len(rows)} 项，"
+    )
     out.write(f"已完成 {done} 项（按时完成 {done - done_late} 项，逾期完成 {done_late} 项），")
     out.write(f"逾期未完成 {late} 项。\n\n")
     out.write(

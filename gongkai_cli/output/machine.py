@@ -2,6 +2,12 @@
 
 A contract: keys and columns are only ever added, never renamed or removed; absent values are
 null; an empty result is ``[]``; dates are YYYY-MM-DD. No Rich here (scripts must not pay for it).
+
+Text from plans, notes and files is data, never an instruction: in CSV and TSV a text cell that a
+spreadsheet would run as a formula gets a leading apostrophe (numbers never do: ``-3`` days stays
+``-3``); Markdown escapes what a renderer would interpret; and on a terminal control characters,
+ESC sequences and bidirectional overrides are shown as escapes (``text.inert``). ``-f json`` keeps
+every string exactly as stored (piped; on a terminal the same strings, more characters escaped).
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..text import cn_numeral
+from ..text import cn_numeral, formula_safe, inert, inert_json, md_text
 
 MACHINE_FORMATS = ("json", "csv", "tsv", "md")
 
@@ -99,9 +105,9 @@ def write_json(data: Any, out: Any = None) -> None:
     import json
 
     out = out or sys.stdout
-    if hasattr(out, "isatty") and out.isatty():
+    if _on_terminal(out):
         data = list(data) if not isinstance(data, (dict, list)) else data
-        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        out.write(inert_json(json.dumps(data, ensure_ascii=False, indent=2)) + "\n")
         return
     if isinstance(data, dict):
         out.write(json.dumps(data, ensure_ascii=False) + "\n")
@@ -120,6 +126,10 @@ def write_json(data: Any, out: Any = None) -> None:
     out.write("\n]\n" if count else "[]\n")
 
 
+def _on_terminal(out: Any) -> bool:
+    return hasattr(out, "isatty") and bool(out.isatty())
+
+
 def flat(value: Any) -> str:
     """One cell: lists joined by 、, booleans as true/false, null as empty."""
     if value is None:
@@ -131,28 +141,38 @@ def flat(value: Any) -> str:
     return str(value)
 
 
+def safe_flat(value: Any) -> str:
+    """One CSV/TSV cell (``flat``), formula-safe when it is text: ``=``, ``+``, ``-``, ``@``, a tab
+    or a carriage return at the start gets a leading apostrophe; numbers are written as they are."""
+    text = flat(value)
+    return formula_safe(text) if isinstance(value, (str, list)) else text
+
+
 def write_delimited(
     rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, out: Any = None
 ) -> None:
-    """CSV (RFC 4180, header row) or TSV (tabs and newlines inside cells become spaces)."""
+    """CSV (RFC 4180, header row) or TSV (tabs and newlines inside cells become spaces); text cells
+    formula-safe, and inert on a terminal."""
     out = out or sys.stdout
+    cell = (lambda v: inert(safe_flat(v))) if _on_terminal(out) else safe_flat
     if fmt == "csv":
         import csv
 
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([flat(row.get(c)) for c in columns])
+            writer.writerow([cell(row.get(c)) for c in columns])
         return
     out.write("\t".join(columns) + "\n")
     for row in rows:
-        cells = [flat(row.get(c)).replace("\t", " ").replace("\r", " ").replace("\n", " ") for c in columns]
+        cells = [cell(row.get(c)).replace("\t", " ").replace("\r", " ").replace("\n", " ") for c in columns]
         out.write("\t".join(cells) + "\n")
 
 
 def md_cell(value: Any) -> str:
-    text = flat(value).replace("\\", "\\\\").replace("|", "\\|")
-    return text.replace("\r\n", "<br>").replace("\n", "<br>")
+    """A Markdown table cell: text escaped (``md_text``: no emphasis, links, HTML or pipes; controls
+    shown), newlines as ``<br>``."""
+    return md_text(flat(value))
 
 
 def write_markdown(

@@ -27,7 +27,7 @@ from rich.segment import Segment
 from rich.table import Column, Table
 from rich.text import Text
 
-from ..text import cn_numeral
+from ..text import cn_numeral, inert
 
 # GONGKAI_ASCII=1: for consoles that draw box-drawing characters, ● and █ two cells wide (the legacy
 # Windows console with a CJK font): Rich's ASCII box, and ASCII bar and lights.
@@ -36,17 +36,7 @@ BOX = box.ASCII if ASCII else box.SQUARE
 MIN_WIDTH = 40  # narrower COLUMNS values (1, 0, junk) are taken as this
 
 # ---------------------------------------------------------------------------------------------
-# Text that cannot act on the terminal
-
-_SHOWN = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x0A}
-_SHOWN[0x09] = " "
-for _c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029, 0x200E, 0x200F, 0x061C):
-    _SHOWN[_c] = f"\\u{_c:04x}"
-
-
-def inert(text: str) -> str:
-    """``text`` with everything a terminal would act on shown as an escape (newlines kept)."""
-    return text if text.isprintable() else text.translate(_SHOWN)
+# Text that cannot act on the terminal: ``inert`` (text.py)
 
 
 def plain(text: str, style: str = "") -> Text:

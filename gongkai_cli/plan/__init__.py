@@ -174,11 +174,14 @@ def check_plan(path: Path | str, data: bytes | None = None) -> tuple[Plan | None
     from .validate import Problem, check_document
 
     path = Path(path)
-    text = decode_text(read_bytes(path) if data is None else data, path)
-    if not text.strip():
+    data = read_bytes(path) if data is None else data
+    text = decode_text(data, path)  # UTF-8 checked here; the parser reads the bytes
+    empty = not text or text.isspace()  # (not strip(): no copy of a large file)
+    del text
+    if empty:
         return None, [Problem(0, "计划文件是空的")]
     try:
-        doc = read_yaml(text)
+        doc = read_yaml(data)
     except YamlProblem as exc:
         return None, [Problem(exc.line, exc.message)]
     # A document that is only a string, or only comments, has no line of its own: blame line 1.

@@ -2,7 +2,13 @@
 
 The YAML is read as a stream of events, never constructed by a YAML loader: no tag can run code,
 aliases are refused (no alias bombs), nesting is bounded, a key may appear only once, and every
-value keeps its line number so that each problem can say where it is. PyYAML is imported only when
+value keeps its line number so that each problem can say where it is.
+
+Absurd input is refused fast and in bounded memory: at most MAX_BYTES of file, MAX_DEPTH levels
+of nesting, MAX_NODES values (scalars, mappings and lists), and past DENSE_FROM values at least
+MIN_CHARS_PER_NODE characters of text per value on average (a real plan has 12 to 19; a flow list
+of 24 million one-digit integers has 2 and is refused after 131,072 of them, not after reading
+them all). PyYAML is imported only when
 a file is actually parsed: a plan served from the cache never loads it.
 """
 
@@ -16,6 +22,9 @@ from ..inputs import NOT_REGULAR, NotRegularFileError, open_regular
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 32
+MAX_NODES = 1_000_000  # a 50,000-row synthetic plan has 708,000; a real one a few thousand
+DENSE_FROM = 1 << 17  # checked every 65,536 values from here on
+MIN_CHARS_PER_NODE = 4
 
 
 def read_bytes(path: Path) -> bytes:
@@ -85,8 +94,9 @@ class _NoKey:
 _NO_KEY = _NoKey()
 
 
-def read_yaml(text: str) -> Any:
-    """Parse YAML text into LDict/LList/scalars with line numbers, refusing what a plan never needs.
+def read_yaml(text: str | bytes) -> Any:
+    """Parse YAML text (or its UTF-8 bytes: no second copy of a large file) into LDict/LList/scalars
+    with line numbers, refusing what a plan never needs.
 
     Raises YamlProblem (with the line and a Chinese message) for malformed or refused YAML.
     """
@@ -102,6 +112,7 @@ def read_yaml(text: str) -> Any:
     pending_key: list[Any] = []
     root: Any = None
     documents = 0
+    nodes = 0
 
     def put(value: Any, line: int) -> None:
         nonlocal root
@@ -134,8 +145,14 @@ def read_yaml(text: str) -> Any:
                 if documents > 1:
                     raise YamlProblem(line, "一个计划文件只能有一个 YAML 文档（不要用 ---  分隔多个）")
             elif isinstance(ev, events.ScalarEvent):
+                nodes += 1
+                if nodes & 0xFFFF == 0 or nodes > MAX_NODES:
+                    _check_count(nodes, ev, line)
                 put(_scalar(ev, line, resolver, constructor), line)
             elif isinstance(ev, (events.MappingStartEvent, events.SequenceStartEvent)):
+                nodes += 1
+                if nodes & 0xFFFF == 0 or nodes > MAX_NODES:
+                    _check_count(nodes, ev, line)
                 if ev.tag not in (None, "!") and ev.tag not in _COLLECTION_TAGS:
                     raise YamlProblem(line, f"不支持的 YAML 标签：{ev.tag}")
                 if len(stack) >= MAX_DEPTH:
@@ -164,6 +181,21 @@ def read_yaml(text: str) -> Any:
     except yaml.YAMLError as exc:
         raise YamlProblem(0, f"YAML 格式错误：{exc}") from None
     return root
+
+
+def _check_count(nodes: int, ev: Any, line: int) -> None:
+    """Refuse a file with more values than any plan (MAX_NODES), or, past DENSE_FROM, values packed
+    tighter than plan text ever is: such a file is refused in a fraction of a second, not parsed
+    for minutes into gigabytes."""
+    if nodes > MAX_NODES:
+        raise YamlProblem(line, f"值（标量、映射和列表）超过 {MAX_NODES:,} 个，不像是一张分解表")
+    chars = ev.start_mark.index if ev.start_mark else nodes * MIN_CHARS_PER_NODE
+    if nodes >= DENSE_FROM and chars < nodes * MIN_CHARS_PER_NODE:
+        raise YamlProblem(
+            line,
+            f"前 {chars:,} 个字符里有 {nodes:,} 个值（平均每个值不足 {MIN_CHARS_PER_NODE} 个字符），"
+            "不像是一张分解表",
+        )
 
 
 _YAML_PROBLEMS = {

@@ -28,8 +28,12 @@ WIDTH = 100  # flow lists wrap here (display columns: a Chinese character is two
 RECORD_WIDTH = 120  # a unit on one line up to this width, else one field per line
 
 # Characters YAML keeps as they are in a plain or quoted scalar: printable, and not a line break
-# (NEL, LS, PS) or a BOM. Everything else is escaped inside double quotes.
-_KEEP = "\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+# (NEL, LS, PS), a BOM or a bidirectional control (U+202E would reverse the text in an editor or a
+# terminal showing the plan). Everything else is escaped inside double quotes.
+_KEEP = (
+    "\x20-\x7e\xa0-\u061b\u061d-\u200d\u2010-\u2027\u202f-\u2065\u206a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+    "\U00010000-\U0010ffff"
+)
 _NOT_KEPT = re.compile(f"[^{_KEEP}]")
 # A plain scalar may not start with an indicator, nor hold ": " or " #" (block context); in a flow
 # collection ({...}, [...]) it may not hold ",?[]{}:" at all (a conservative reading of both

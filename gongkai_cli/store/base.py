@@ -282,6 +282,11 @@ _NOT_AN_EXPORT = "不是 gongkai marks export 导出的 JSON 文件"
 # An export of 100,000 marks (a 10,000-row plan, 200 units) is about 20 MB; anything far beyond
 # that is refused before it is parsed, so memory stays bounded (JSON parsing takes ~8x the text).
 EXPORT_MAX_BYTES = 64 * 2**20
+# Within the size cap JSON can still be absurdly dense: 63 MB of ``{},`` parse into 21 million dicts
+# (1.6 GB). An export has one ``{`` per mark and ten ``,`` (a 64 MB export ~300,000 and ~3 million);
+# far more than these is refused by counting bytes, before anything is parsed.
+EXPORT_MAX_OBJECTS = 1_000_000  # { and [
+EXPORT_MAX_COMMAS = 8_000_000
 
 
 def read_export(path: str | os.PathLike[str], today: dt.date | None = None) -> list[Mark]:
@@ -314,6 +319,11 @@ def read_export(path: str | os.PathLike[str], today: dt.date | None = None) -> l
     for signature, what in _SIGNATURES:
         if data.startswith(signature):
             raise SourceError(f"{where} 是 {what}，{_NOT_AN_EXPORT}（先用 gongkai marks export 导出）")
+    if data.count(b"{") + data.count(b"[") > EXPORT_MAX_OBJECTS or data.count(b",") > EXPORT_MAX_COMMAS:
+        raise SourceError(
+            f"{where} 含有过多的 JSON 对象、列表或值（超过 {EXPORT_MAX_OBJECTS:,} 个对象和列表或 "
+            f"{EXPORT_MAX_COMMAS:,} 个逗号），不像是 gongkai marks export 导出的文件"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

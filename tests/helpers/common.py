@@ -235,10 +235,13 @@ class SqliteBackend:
         return SqliteBackend(Path(tempfile.mkdtemp(dir=self.path.parent)) / "state.sqlite3")
 
 
-def state_backend(name: str, tmp_path: Path) -> SqliteBackend:
-    """The adapter for a backend name, with a target of its own under ``tmp_path``."""
+def state_backend(name: str, tmp_path: Path, server: Any = None) -> Any:
+    """The adapter for a backend name, with a target of its own (under ``tmp_path``, or a new
+    database on ``server`` for PostgreSQL)."""
     if name == "sqlite":
         return SqliteBackend(tmp_path / "state.sqlite3")
+    if name == "postgresql":
+        return PostgresBackend(server)
     raise ValueError(f"no such store backend: {name}")
 
 
@@ -282,3 +285,270 @@ def run_installed(
         timeout=timeout,
         env={**os.environ, **(env or {})},
     )
+
+
+# -- a real PostgreSQL server for the store tests ------------------------------------------------
+
+PG_ENV = "GONGKAI_TEST_PG"  # a libpq URI (a superuser's) or a unix socket directory of a running server
+PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+
+
+def pg_tool(name: str) -> str | None:
+    """An executable of the PostgreSQL server package (initdb, pg_ctl), on PATH or where Debian keeps it."""
+    for directory in PG_BIN_DIRS:
+        if (directory / name).exists():
+            return str(directory / name)
+    return shutil.which(name)
+
+
+class PgServer:
+    """A PostgreSQL server the tests may create databases and roles on, as a superuser.
+
+    ``admin`` is a libpq connection string of a superuser without a database name; ``target(db)``
+    the state target (a URI) of a database; ``login(db, role)`` the same for another login role.
+    A throwaway server (``start``) listens on a unix socket in a temporary directory and on a TCP
+    port of 127.0.0.1 (password logins there), and trusts local socket logins.
+    """
+
+    def __init__(
+        self, admin: dict[str, str], data_dir: Path | None = None, run_as: str | None = None
+    ) -> None:
+        self.admin = admin
+        self.data_dir = data_dir
+        self.run_as = run_as
+        self._count = 0
+        self.created: list[str] = []
+
+    @classmethod
+    def from_env(cls, value: str) -> PgServer:
+        if value.startswith(("postgres://", "postgresql://")) or "=" in value:
+            import psycopg
+
+            params = {k: str(v) for k, v in psycopg.conninfo.conninfo_to_dict(value).items()}
+            params.pop("dbname", None)
+            return cls(params)
+        return cls({"host": value, "port": os.environ.get("PGPORT", "5432"), "user": "postgres"})
+
+    @classmethod
+    def start(cls, base: Path) -> PgServer:
+        """initdb into ``base`` (as the ``postgres`` OS user when we are root), then pg_ctl start."""
+        initdb, pg_ctl = pg_tool("initdb"), pg_tool("pg_ctl")
+        assert initdb and pg_ctl
+        run_as = None
+        if os.geteuid() == 0:
+            run_as = "postgres"
+            os.chmod(base, 0o755)
+            shutil.chown(base, run_as)
+        data, sock = base / "data", base / "sock"
+        sock.mkdir()
+        if run_as:
+            shutil.chown(sock, run_as)
+        subprocess.run(
+            [initdb, "-D", str(data), "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+             "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
+            check=True, capture_output=True, user=run_as,
+        )  # fmt: skip
+        with socket_free_port() as port:
+            pass
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sock}"
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        )
+        root_cert = make_certificates(base, run_as)
+        if root_cert is not None:
+            options += f" -c ssl=on -c ssl_cert_file={base}/server.crt -c ssl_key_file={base}/server.key"
+        subprocess.run(
+            [pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
+            check=True, capture_output=True, user=run_as,
+        )  # fmt: skip
+        server = cls({"host": str(sock), "port": str(port), "user": "postgres"}, data, run_as)
+        server.options = options
+        server.root_cert = root_cert
+        return server
+
+    options = ""
+    root_cert: Path | None = None  # the CA that signed the TCP listener's certificate (for 127.0.0.1)
+
+    @property
+    def socket_dir(self) -> str:
+        return self.admin["host"]
+
+    @property
+    def port(self) -> str:
+        return self.admin.get("port", "5432")
+
+    def conninfo(self, dbname: str = "postgres", **extra: str) -> str:
+        import psycopg
+
+        return psycopg.conninfo.make_conninfo(**{**self.admin, "dbname": dbname, **extra})
+
+    def target(self, dbname: str, user: str | None = None) -> str:
+        """The URI ``--state`` takes for a database, over the unix socket (as ``user``)."""
+        from urllib.parse import quote
+
+        who = quote(user or self.admin.get("user", "postgres"), safe="")
+        query = f"host={quote(self.socket_dir, safe='')}&port={self.port}"
+        if user is None and self.admin.get("password"):  # GONGKAI_TEST_PG's superuser, over TCP
+            query += f"&password={quote(self.admin['password'], safe='')}"
+        return f"postgresql://{who}@/{quote(dbname, safe='')}?{query}"
+
+    def sql(
+        self, statement: str, dbname: str = "postgres", args: tuple[Any, ...] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Run one statement as the superuser (autocommit) and return its rows."""
+        import psycopg
+
+        with psycopg.connect(self.conninfo(dbname), autocommit=True) as conn:
+            cur = conn.execute(statement.encode() if not args else statement, args or None)  # type: ignore[arg-type]
+            return cur.fetchall() if cur.description else []
+
+    def create_database(self) -> str:
+        self._count += 1
+        name = f"gk_{os.getpid()}_{self._count}"
+        self.sql(f'CREATE DATABASE "{name}" STRATEGY = FILE_COPY')
+        self.created.append(name)
+        return name
+
+    def drop_created(self) -> None:
+        """Drop the databases created so far (a test's, at its end: hundreds would fill the disk)."""
+        while self.created:
+            self.sql(f'DROP DATABASE IF EXISTS "{self.created.pop()}" WITH (FORCE)')
+
+    def create_login(self, role: str, password: str | None = None) -> None:
+        """A login role (cluster-wide); created once, its password (re)set when given."""
+        from psycopg import sql
+
+        exists = self.sql("SELECT 1 FROM pg_roles WHERE rolname = %s", args=(role,))
+        verb = "ALTER" if exists else "CREATE"
+        statement = sql.SQL("{} ROLE {} LOGIN").format(sql.SQL(verb), sql.Identifier(role))
+        if password is not None:
+            statement = sql.SQL("{} PASSWORD {}").format(statement, sql.Literal(password))
+        import psycopg
+
+        with psycopg.connect(self.conninfo(), autocommit=True) as conn:
+            conn.execute(statement)
+
+    def pg_ctl(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        pg_ctl = pg_tool("pg_ctl")
+        assert pg_ctl and self.data_dir is not None
+        return subprocess.run(
+            [pg_ctl, "-D", str(self.data_dir), *args], capture_output=True, user=self.run_as, timeout=60
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        self.pg_ctl("-m", mode, "-w", "stop")
+
+    def restart(self) -> None:
+        self.pg_ctl("-o", self.options, "-l", str(self.data_dir.parent / "log"), "-w", "start")  # type: ignore[union-attr]
+
+
+def make_certificates(base: Path, owner: str | None) -> Path | None:
+    """A throwaway CA and a server certificate for 127.0.0.1 signed by it (so that a client can use
+    sslmode=verify-full), written into ``base``; the CA's certificate, or None without openssl."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], check=True, capture_output=True, cwd=base)
+
+    run(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=gongkai test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "root.crt",
+    )
+    run(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    )
+    (base / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n", "utf-8")
+    run("x509", "-req", "-in", "server.csr", "-CA", "root.crt", "-CAkey", "ca.key", "-CAcreateserial",
+        "-days", "2", "-extfile", "san.ext", "-out", "server.crt")  # fmt: skip
+    for name in ("server.key", "server.crt"):
+        (base / name).chmod(0o600)
+        if owner:
+            shutil.chown(base / name, owner)
+    return base / "root.crt"
+
+
+class socket_free_port:
+    """A TCP port of 127.0.0.1 nobody listens on (closed again before the server takes it)."""
+
+    def __enter__(self) -> int:
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        return int(self.sock.getsockname()[1])
+
+    def __exit__(self, *exc: object) -> None:
+        self.sock.close()
+
+
+def pg_server_or_skip(base: Path) -> PgServer | str:
+    """The server of GONGKAI_TEST_PG, else a throwaway one; or the reason there is none."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg is not installed (pip install -e '.[test]')"
+    given = os.environ.get(PG_ENV)
+    if given:
+        return PgServer.from_env(given)
+    if not (pg_tool("initdb") and pg_tool("pg_ctl")):
+        return f"no PostgreSQL server: set {PG_ENV} or install PostgreSQL (initdb not found)"
+    if os.geteuid() == 0:
+        try:
+            import pwd
+
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return "running as root and there is no postgres OS user to run initdb as"
+    return PgServer.start(base)
+
+
+class PostgresBackend:
+    """The PostgreSQL store as the store tests see it: each target is a database of its own on the
+    test server, reached as the superuser over the unix socket."""
+
+    name = "postgresql"
+
+    def __init__(self, server: PgServer, dbname: str | None = None) -> None:
+        self.server = server
+        self.dbname = dbname or server.create_database()
+        self.target = server.target(self.dbname)
+
+    def created(self) -> bool:
+        """Whether gongkai's schema exists in the database."""
+        return bool(self.server.sql("SELECT 1 FROM pg_namespace WHERE nspname = 'gongkai'", self.dbname))
+
+    def integrity_problems(self) -> list[str]:
+        """Marks whose latest event does not say they are there (the history and the marks disagree)."""
+        if not self.created():
+            return []
+        rows = self.server.sql(
+            "SELECT m.task_id, m.unit FROM gongkai.marks m WHERE NOT EXISTS (SELECT 1 FROM gongkai.events e"
+            " WHERE (e.plan, e.task_id, e.unit) = (m.plan, m.task_id, m.unit) AND e.action = 'done')",
+            self.dbname,
+        )
+        return [f"mark {t}:{u} without its event" for t, u in rows]
+
+    def fresh(self) -> PostgresBackend:
+        return PostgresBackend(self.server)
