@@ -267,6 +267,9 @@ def test_ctrl_c_is_one_line_and_exit_130(place: Path) -> None:
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "GONGKAI_STATE": str(place / "state.sqlite3")},
+            # As from a terminal: a job started in the background by a non-interactive shell (as CI
+            # may run us) inherits SIGINT ignored, and Python then keeps ignoring it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         deadline = time.monotonic() + BOUND
         while time.monotonic() < deadline:  # until it waits for the pipe to drain
