@@ -398,7 +398,8 @@ class Workspace:
             shown = [m for m in matches if not (m.relation and m.relation.kind == POSSIBLE)]
             hidden, matches = len(matches) - len(shown), shown
         records = [task_record(self.plan, m) for m in matches]
-        by_task = marks_by_task(marks.values())
+        shown_ids = {m.task.id for m in matches}  # one unit's rows need only their own marks
+        by_task = marks_by_task(m for m in marks.values() if m.task_id in shown_ids)
         for record in records:
             record["marks"] = by_task.get(record["id"], [])  # named units' and claims' current marks
         who = "、".join(scope.names) or None

@@ -484,7 +484,37 @@ def _pair(row: tuple[Any, ...]) -> tuple[int, str]:
     return _int(row[0], "marks.task_id"), _text(row[1], "marks.unit")
 
 
+_DAYS: dict[str, dt.date] = {}  # done_on text -> day: 100,000 marks fall on a few hundred days
+
+
 def _mark(row: tuple[Any, ...]) -> Mark:
+    """A marks row as a Mark. The usual row (every value of its column's type, a day seen before)
+    is built in one step; any other goes through every check, which also remembers its day."""
+    plan, task_id, unit, done_on, note, by, marked_at, claimed, changed_at, changed_by = row
+    day = _DAYS.get(done_on) if type(done_on) is str else None
+    if (
+        day is None
+        or type(plan) is not str
+        or type(task_id) is not int
+        or type(unit) is not str
+        or type(by) is not str
+        or type(marked_at) is not str
+        or (note is not None and type(note) is not str)
+        or (claimed is not None and type(claimed) is not str)
+        or (changed_at is not None and type(changed_at) is not str)
+        or (changed_by is not None and type(changed_by) is not str)
+    ):
+        mark = _checked_mark(row)
+        if len(_DAYS) < 4096:
+            _DAYS[done_on] = mark.done_on
+        return mark
+    return _new_tuple(Mark, (plan, task_id, unit, day, note, by, marked_at, claimed, changed_at, changed_by))
+
+
+_new_tuple = tuple.__new__
+
+
+def _checked_mark(row: tuple[Any, ...]) -> Mark:
     return Mark(
         plan=_text(row[0], "marks.plan"),
         task_id=_int(row[1], "marks.task_id"),
