@@ -147,6 +147,11 @@ def login_name() -> str:
         return "unknown"
 
 
+def _marker(by: str | None) -> str:
+    """Who a mark is recorded as: ``--by`` when given, else the login name."""
+    return (by or "").strip() or login_name()
+
+
 class Workspace:
     """A plan and a state. Opening one reads the plan; the state is opened per operation."""
 
@@ -539,25 +544,9 @@ class Workspace:
         targets = self._targets(ids, unit, all_units)
         done_on = self._done_date(on)
         note = self._evidence(note, "--note")
-        marker, stamp = (by or "").strip() or login_name(), utc_now()
-        identity = self.plan.meta.identity
-        changes = [
-            MarkChange(
-                identity,
-                t.task.id,
-                t.unit,
-                marker,
-                stamp,
-                new_on=done_on or self.today,
-                done_on=done_on,
-                note=note,
-                claimed_under=t.claimed_under,
-            )
-            for t in targets
-        ]
-        with self._store(write=True) as store:
-            outcomes = store.apply_changes(changes)
-            location = store.location
+        _, outcomes, location = self._apply(
+            targets, by, new_on=done_on or self.today, done_on=done_on, note=note
+        )
         return MarkResult(
             [mark_record(o.after) for o in outcomes if o.action == DONE and o.after],
             [mark_record(o.before) for o in outcomes if o.action == SAME and o.before],
@@ -565,6 +554,18 @@ class Workspace:
             [amendment_record(o) for o in outcomes if o.action == AMEND],
             self._date_warnings(done_on),
         )
+
+    def _apply(
+        self, targets: list[Target], by: str | None, **change: Any
+    ) -> tuple[list[MarkChange], list[MarkOutcome], str]:
+        """One MarkChange per target (who, when, the claim), applied in one transaction."""
+        marker, stamp, identity = _marker(by), utc_now(), self.plan.meta.identity
+        changes = [
+            MarkChange(identity, t.task.id, t.unit, marker, stamp, claimed_under=t.claimed_under, **change)
+            for t in targets
+        ]
+        with self._store(write=True) as store:
+            return changes, store.apply_changes(changes), store.location
 
     def note(
         self,
@@ -579,25 +580,7 @@ class Workspace:
         not marked yet is a UsageError and nothing is written."""
         targets = self._targets(ids, unit, all_units)
         evidence = self._evidence(text, "佐证材料")
-        marker, stamp = (by or "").strip() or login_name(), utc_now()
-        identity = self.plan.meta.identity
-        changes = [
-            MarkChange(
-                identity,
-                t.task.id,
-                t.unit,
-                marker,
-                stamp,
-                new_on=None,
-                note=evidence,
-                append=True,
-                claimed_under=t.claimed_under,
-            )
-            for t in targets
-        ]
-        with self._store(write=True) as store:
-            outcomes = store.apply_changes(changes)
-            location = store.location
+        changes, outcomes, location = self._apply(targets, by, new_on=None, note=evidence, append=True)
         missing = [(c.task_id, c.unit) for c, o in zip(changes, outcomes, strict=True) if o.action == MISSING]
         if missing:
             shown = "；".join(f"任务 {t} · {u}" for t, u in missing[:8])
@@ -615,9 +598,7 @@ class Workspace:
     ) -> MarkResult:
         pairs = [(t.task.id, t.unit) for t in self._targets(ids, unit, all_units)]
         with self._store(write=True) as store:
-            removed, missing = store.remove_marks(
-                self.plan.meta.identity, pairs, (by or "").strip() or login_name()
-            )
+            removed, missing = store.remove_marks(self.plan.meta.identity, pairs, _marker(by))
             location = store.location
         return MarkResult(
             [mark_record(m) for m in removed],
