@@ -139,24 +139,21 @@ def listing(directory: Path) -> dict[str, int]:
     return {p.name: p.lstat().st_uid for p in directory.iterdir() if not p.name.startswith(".cache-")}
 
 
+def owner_marks_task_7(
+    owner: pwd.struct_passwd, venv: Path, shared: Path, state: Path
+) -> subprocess.CompletedProcess[str]:
+    """The owner's first write, which creates the shared state file."""
+    return run_as(
+        owner, venv, shared, "done", "7", "--unit", "区教体局", "--date", "2023-11-20", "--state", str(state)
+    )
+
+
 def test_a_read_by_another_user_leaves_nothing_and_the_owner_writes_on(
     users: dict[str, pwd.struct_passwd], shared_venv: Path, shared: Path
 ) -> None:
     owner, reader = users["gk-test-owner"], users["gk-test-reader"]
     state = shared / "state.sqlite3"
-    r = run_as(
-        owner,
-        shared_venv,
-        shared,
-        "done",
-        "7",
-        "--unit",
-        "区教体局",
-        "--date",
-        "2023-11-20",
-        "--state",
-        str(state),
-    )
+    r = owner_marks_task_7(owner, shared_venv, shared, state)
     assert r.returncode == 0, r.stderr
     assert stat.S_IMODE(state.stat().st_mode) == 0o600  # created private
     state.chmod(0o644)  # the owner lets others read it
@@ -210,19 +207,7 @@ def test_a_read_while_the_owner_writes_uses_the_owner_s_log_and_leaves_nothing(
 ) -> None:
     owner, reader = users["gk-test-owner"], users["gk-test-reader"]
     state = shared / "state.sqlite3"
-    r = run_as(
-        owner,
-        shared_venv,
-        shared,
-        "done",
-        "7",
-        "--unit",
-        "区教体局",
-        "--date",
-        "2023-11-20",
-        "--state",
-        str(state),
-    )
+    r = owner_marks_task_7(owner, shared_venv, shared, state)
     assert r.returncode == 0, r.stderr
     state.chmod(0o644)
     holder = subprocess.Popen(
