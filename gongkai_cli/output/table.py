@@ -124,40 +124,54 @@ class Folded:
     fifth of its drawing time (bench/RESULTS.md).
     """
 
-    __slots__ = ("pad", "text")
+    __slots__ = ("pad", "text", "_measured")
 
     def __init__(self, text: Text, pad: int = 0) -> None:
         self.text = text
         self.pad = pad
+        self._measured: tuple[int, int] | None = None  # (narrowest, widest): a table measures twice
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        plain_text = self.text.plain
-        widest = max((cell_len(line) for line in plain_text.split("\n")), default=0)
-        # The narrowest sensible width: a run of ASCII (a date, a number, a link) kept whole, else
-        # two wide characters (one with its punctuation).
-        runs = [len(m) for m in _ASCII_RUN.findall(plain_text)]
-        narrowest = max([*runs, 4 if not plain_text.isascii() else 1])
+        if self._measured is None:
+            plain_text = self.text.plain
+            widest = max((cell_len(line) for line in plain_text.split("\n")), default=0)
+            # The narrowest sensible width: a run of ASCII (a date, a number, a link) kept whole,
+            # else two wide characters (one with its punctuation).
+            runs = [len(m) for m in _ASCII_RUN.findall(plain_text)]
+            narrowest = max([*runs, 4 if not plain_text.isascii() else 1])
+            self._measured = (min(narrowest, widest), widest)
         edge = 2 * self.pad
-        return Measurement(min(narrowest, widest) + edge, widest + edge).with_maximum(options.max_width)
+        narrowest, widest = self._measured
+        return Measurement(narrowest + edge, widest + edge).with_maximum(options.max_width)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         # Segments, not Text: each line is already folded, and Rich's own wrapping of a Text is
         # what a table spends most of its time on. Rich pads each line to the column's width.
+        # A line is one Segment when the text has no styles (most cells), the leading space
+        # included: every Segment costs Rich a measurement and a crop.
         text = self.text
         plain_text = text.plain
-        lead = Segment(" " * self.pad) if self.pad else None
+        lead = " " * self.pad
         width = max(options.max_width - 2 * self.pad, 1)
         right = options.justify == "right"
-        styled = bool(text.spans or text.style)
-        for start, end in wrap(plain_text, width):
-            if lead:
-                yield lead
+        lines = wrap(plain_text, width)
+        if not (text.spans or text.style):
+            for start, end in lines:
+                piece = plain_text[start:end]
+                if right:
+                    piece = " " * (width - cell_len(piece)) + piece
+                yield Segment(lead + piece + "\n")
+            return
+        # Styled: one division of the Text for all its lines (slicing it line by line divides it
+        # once per line).
+        parts = text.divide([offset for line in lines for offset in line])
+        lead_segment = Segment(lead) if lead else None
+        for i, (start, end) in enumerate(lines):
+            if lead_segment:
+                yield lead_segment
             if right:
                 yield Segment(" " * (width - cell_len(plain_text[start:end])))
-            if styled:
-                yield from text[start:end].render(console)
-            else:
-                yield Segment(plain_text[start:end])
+            yield from parts[2 * i + 1].render(console)
             yield _NEWLINE
 
 
