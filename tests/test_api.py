@@ -75,9 +75,10 @@ def test_library_records_are_what_json_prints(run) -> None:  # type: ignore[no-u
 
 def test_machine_formats_never_import_rich(tmp_path: Path) -> None:
     probe = (
-        "import atexit, sys\n"
+        "import os, sys\n"
         "seen = lambda: sorted(m for m in sys.modules if m == 'rich')\n"
-        "atexit.register(lambda: sys.stderr.write('RICH=' + str(seen())))\n"
+        "end = os._exit  # the console script ends the process so, without atexit handlers\n"
+        "os._exit = lambda code: (sys.stderr.write('RICH=' + str(seen())), sys.stderr.flush(), end(code))\n"
         "sys.argv = ['gongkai'] + sys.argv[1:]\n"
         "from gongkai_cli.launch import main\n"
         "main()\n"

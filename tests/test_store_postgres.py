@@ -89,8 +89,10 @@ def cli(target: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]
 
 def test_sqlite_mode_never_imports_psycopg(tmp_path) -> None:  # type: ignore[no-untyped-def]
     code = (
-        "import atexit, sys\n"
-        "atexit.register(lambda: sys.stderr.write('PSYCOPG=%s\\n' % ('psycopg' in sys.modules)))\n"
+        "import os, sys\n"
+        "end = os._exit  # the console script ends the process so, without atexit handlers\n"
+        "os._exit = lambda code: (sys.stderr.write('PSYCOPG=%s\\n' % ('psycopg' in sys.modules)),"
+        " sys.stderr.flush(), end(code))\n"
         "from gongkai_cli.launch import main\n"
         "sys.argv = ['gongkai', *sys.argv[1:]]\n"
         "main()\n"
