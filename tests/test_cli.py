@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from .helpers.common import MINIMAL, PARTS, ROWS, SECTIONS, golden, installed_gongkai, rows_naming, rows_where
+from .helpers.common import (
+    MINIMAL,
+    PARTS,
+    ROWS,
+    SECTIONS,
+    golden,
+    installed_gongkai,
+    rows_naming,
+    rows_where,
+    synth_plan,
+)
 
 REQUIRED_KEYS = {"id", "part", "section", "units", "requirement", "deadline", "deadline_text"}
 
@@ -274,3 +284,35 @@ def test_python_dash_m_runs_the_same_command_line(tmp_path: Path) -> None:
         [sys.executable, "-m", "gongkai_cli", "tsks"], capture_output=True, text=True, timeout=60
     )
     assert bad.returncode == 2 and bad.stderr.startswith("错误：未知命令") and "Traceback" not in bad.stderr
+
+
+def test_the_process_ends_with_everything_written_and_closed(tmp_path: Path) -> None:
+    # The console script ends its process without the interpreter's teardown (launch.py): whatever
+    # it wrote must still be whole in a file and in a pipe, its exit code the command's, and the
+    # state file closed (SQLite folds the write-ahead log into the file and deletes it, with its
+    # index, when the last connection closes; a process that just stopped would leave both).
+    plan = synth_plan(tmp_path / "plan", 1000, 40)
+    state = tmp_path / "state.sqlite3"
+    env = {**os.environ, "GONGKAI_PLAN": str(plan), "GONGKAI_STATE": str(state)}
+    out = tmp_path / "tasks.json"
+    with out.open("wb") as sink:
+        code = subprocess.run([installed_gongkai(), "tasks", "-f", "json"], stdout=sink, env=env, timeout=120)
+    assert code.returncode == 0
+    assert [t["id"] for t in json.loads(out.read_text(encoding="utf-8"))] == list(range(1, 1001))
+    piped = subprocess.run(
+        f"'{installed_gongkai()}' tasks -f csv | cat", shell=True, capture_output=True, env=env, timeout=120
+    )
+    assert piped.returncode == 0
+    assert len(list(csv.reader(io.StringIO(piped.stdout.decode("utf-8-sig"))))) == 1001
+    done = subprocess.run(
+        [installed_gongkai(), "done", "1", "2", "3", "--all-units", "--date", "2023-11-01"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("state")) == ["state.sqlite3"]
+    overdue = subprocess.run(
+        [installed_gongkai(), "overdue", "--check", "--as-of", "2024-01-10", "-f", "json"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert overdue.returncode == 1  # --check found overdue rows: documented exit 1, data still whole
+    assert len(json.loads(overdue.stdout)) > 0
