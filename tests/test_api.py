@@ -181,7 +181,7 @@ def test_help_texts_are_folded_not_cut(run, columns: str) -> None:  # type: igno
 def test_root_help_summaries_are_the_commands_own(run) -> None:  # type: ignore[no-untyped-def]
     from gongkai_cli.cli.app import COMMANDS
 
-    for name, (_module, _attr, summary) in COMMANDS.items():
+    for name, (_module, summary) in COMMANDS.items():
         r = run(name, "--help")
         assert r.exit_code == 0, r.output
         assert summary in "".join(x.strip() for x in r.stdout.splitlines()), name

@@ -88,6 +88,15 @@ def test_commands_and_options_offered() -> None:
     assert set(complete_bash("gongkai ")) == COMMANDS
     assert {"--install-completion", "--show-completion", "--version"} <= set(complete_bash("gongkai --"))
     assert set(complete_bash("gongkai tasks --s")) == {"--section", "--search", "--status", "--state"}
+    # installing completion is the root's option only, not repeated by every command or group
+    for line in (
+        "gongkai state --",
+        "gongkai marks --",
+        "gongkai plans --",
+        "gongkai done --",
+        "gongkai export --",
+    ):
+        assert not {"--install-completion", "--show-completion"} & set(complete_bash(line)), line
 
 
 def test_unit_names_and_aliases_offered() -> None:

@@ -21,42 +21,36 @@ from typer.core import TyperCommand, TyperGroup
 from .. import __version__
 from ..errors import EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_UNEXPECTED, EXIT_USAGE, GongkaiError, os_reason
 
-# name -> (module, attribute, summary): the order is the order of `gongkai --help`, which shows
-# the summaries without importing every command's module (a test keeps them equal to the first
-# line of each command's own help).
-COMMANDS: dict[str, tuple[str, str, str]] = {
-    "tasks": ("tasks", "app", "列出分解表中的任务，可按单位、工作任务、部分、截止日期和关键词筛选。"),
-    "show": (
-        "tasks", "app", "显示一项任务的全部内容、其中的统称各包括哪些单位、各单位的完成情况和最近的历史记录。"
-    ),
-    "done": ("marks", "app", "标记任务完成：按责任单位记录，几个编号一起标记时要么全部成功，要么都不改。"),
-    "undo": ("marks", "app", "撤销完成标记。历史记录会同时保留标记和撤销两条。"),
-    "note": ("marks", "app", "补充佐证材料：追加到已标记完成的记录上，原有的保留，历史中保留每一版。"),
-    "log": ("marks", "app", "完成情况的历史：每一次标记和撤销，何时、何人、哪个单位、佐证材料。只增不删。"),
+# name -> (module, summary). Each command (or group of subcommands) is the Typer app ``<name>_app``
+# of its module, so that running one builds only its own parameters. The order is that of
+# `gongkai --help`, which shows the summaries without importing every command's module (a test keeps
+# them equal to the first line of each command's own help).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "tasks": ("tasks", "列出分解表中的任务，可按单位、工作任务、部分、截止日期和关键词筛选。"),
+    "show": ("tasks", "显示一项任务的全部内容、其中的统称各包括哪些单位、各单位的完成情况和最近的历史记录。"),
+    "done": ("marks", "标记任务完成：按责任单位记录，几个编号一起标记时要么全部成功，要么都不改。"),
+    "undo": ("marks", "撤销完成标记。历史记录会同时保留标记和撤销两条。"),
+    "note": ("marks", "补充佐证材料：追加到已标记完成的记录上，原有的保留，历史中保留每一版。"),
+    "log": ("marks", "完成情况的历史：每一次标记和撤销，何时、何人、哪个单位、佐证材料。只增不删。"),
     "status": (
-        "reports", "app",
-        "完成情况汇总：各单位（或工作任务、部分）的完成、逾期、进度条和红黄绿灯，最差的在上。",
+        "reports", "完成情况汇总：各单位（或工作任务、部分）的完成、逾期、进度条和红黄绿灯，最差的在上。"
     ),
-    "overdue": (
-        "reports", "app", "逾期未完成的任务：每个（任务，责任单位）一行，统称展开到成员单位，附逾期天数。"
-    ),
-    "due": ("reports", "app", "即将到期、尚未完成的任务：截止日期在若干天之内，每个（任务，责任单位）一行。"),
+    "overdue": ("reports", "逾期未完成的任务：每个（任务，责任单位）一行，统称展开到成员单位，附逾期天数。"),
+    "due": ("reports", "即将到期、尚未完成的任务：截止日期在若干天之内，每个（任务，责任单位）一行。"),
     "export": (
-        "ledgers", "app",
+        "ledgers",
         "导出台账（xlsx、csv）、截止日期日历（ics）、进度页面（html）、Markdown 报告或 Word 文档（docx）。",
     ),
-    "units": ("tasks", "app", "列出单位名录：每个单位的类别、别名、所属统称，以及各统称的成员。"),
-    "validate": ("plans", "app", "检查计划文件，列出全部问题及其位置（文件:行）。没有问题时退出码为 0。"),
-    "schema": ("plans", "app", "输出计划文件格式的说明（Markdown）。"),
-    "plans": (
-        "plans", "plans_app", "列出内置计划和已安装的计划；安装、删除计划。--plan 可以写计划的名称或年份。"
-    ),
+    "units": ("tasks", "列出单位名录：每个单位的类别、别名、所属统称，以及各统称的成员。"),
+    "validate": ("plans", "检查计划文件，列出全部问题及其位置（文件:行）。没有问题时退出码为 0。"),
+    "schema": ("plans", "输出计划文件格式的说明（Markdown）。"),
+    "plans": ("plans", "列出内置计划和已安装的计划；安装、删除计划。--plan 可以写计划的名称或年份。"),
     "import": (
-        "imports", "app",
+        "imports",
         "把政府网站发布的分解表（Word、Excel、网页、CSV 或文本）转换为计划文件，并报告需要复核之处。",
     ),
-    "state": ("state", "state_app", "状态文件的位置；全区共用的数据库。"),
-    "marks": ("marks", "marks_app", "导出、导入完成记录（JSON），用于备份、换机器或合并。"),
+    "state": ("state", "状态文件的位置；全区共用的数据库。"),
+    "marks": ("marks", "导出、导入完成记录（JSON），用于备份、换机器或合并。"),
 }  # fmt: skip
 PANEL_COMMANDS = "命令"
 
@@ -157,18 +151,15 @@ class RootGroup(GongkaiGroup):
         if where is None:
             return None
         if self.listing:  # a name and a summary are all the list shows
-            stub = GongkaiCommand(name=cmd_name, help=where[2])
+            stub = GongkaiCommand(name=cmd_name, help=where[1])
             stub.rich_help_panel = PANEL_COMMANDS
             return stub
         module = importlib.import_module(f"{__package__}.{where[0]}")
         from ..compat import click_command
 
-        built: Any = click_command(getattr(module, where[1]))
-        if where[1] == "app" and isinstance(built, TyperGroup):
-            built = built.commands.get(cmd_name)
-        if built is not None:
-            built.name = cmd_name
-            built.rich_help_panel = PANEL_COMMANDS
+        built: Any = click_command(getattr(module, f"{cmd_name}_app"))  # only this command (or group)
+        built.name = cmd_name
+        built.rich_help_panel = PANEL_COMMANDS
         return built
 
     def shell_complete(self, ctx: Any, incomplete: str) -> Any:

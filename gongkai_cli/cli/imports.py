@@ -10,10 +10,10 @@ from ..errors import EXIT_FOUND
 from .app import GongkaiCommand
 from .options import ARGUMENTS, opt, say
 
-app = typer.Typer(add_completion=False)
+import_app = typer.Typer(add_completion=False)
 
 
-@app.command(name="import", cls=GongkaiCommand)
+@import_app.command(name="import", cls=GongkaiCommand)
 def import_(
     path: Annotated[
         str,

@@ -25,7 +25,7 @@ from .options import (
     workspace,
 )
 
-app = typer.Typer()
+export_app = typer.Typer(add_completion=False)
 
 PROGRESS_FROM = 500  # rows from which an export shows a progress bar (on a terminal only)
 
@@ -33,7 +33,7 @@ PROGRESS_FROM = 500  # rows from which an export shows a progress bar (on a term
 LEDGERS = ("xlsx", "csv", "ics", "html", "md", "docx")
 
 
-@app.command(cls=GongkaiCommand)
+@export_app.command(cls=GongkaiCommand)
 def export(
     kind: Annotated[
         str,

@@ -25,7 +25,13 @@ from .options import (
     workspace,
 )
 
-app = typer.Typer()
+# One Typer app per command: the root group builds only the command that runs (cli/app.py).
+done_app, note_app, undo_app, log_app = (
+    typer.Typer(add_completion=False),
+    typer.Typer(add_completion=False),
+    typer.Typer(add_completion=False),
+    typer.Typer(add_completion=False),
+)
 
 IdsArg = Annotated[
     list[str],
@@ -68,7 +74,7 @@ def _say_marks(result: Any) -> None:
     say(_where(result.state))
 
 
-@app.command(cls=GongkaiCommand)
+@done_app.command(cls=GongkaiCommand)
 def done(
     ids: IdsArg,
     unit: UnitsOpt = None,
@@ -92,7 +98,7 @@ def done(
     _say_marks(workspace(plan_file, state_file).mark(ids, unit, note, date, by, all_units))
 
 
-@app.command(cls=GongkaiCommand)
+@note_app.command(cls=GongkaiCommand)
 def note(
     ids: Annotated[
         str,
@@ -122,7 +128,7 @@ def note(
     _say_marks(workspace(plan_file, state_file).note(ids, text, unit, by, all_units))
 
 
-@app.command(cls=GongkaiCommand)
+@undo_app.command(cls=GongkaiCommand)
 def undo(
     ids: IdsArg,
     unit: UnitsOpt = None,
@@ -143,7 +149,7 @@ def undo(
     say(_where(result.state))
 
 
-@app.command(cls=GongkaiCommand)
+@log_app.command(cls=GongkaiCommand)
 def log(
     task_id: Annotated[
         str | None,
@@ -173,7 +179,10 @@ def log(
 
 
 marks_app = typer.Typer(
-    cls=GongkaiGroup, no_args_is_help=True, help="导出、导入完成记录（JSON），用于备份、换机器或合并。"
+    cls=GongkaiGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    help="导出、导入完成记录（JSON），用于备份、换机器或合并。",
 )
 
 

@@ -11,10 +11,11 @@ from ..output import View, render
 from .app import GongkaiCommand, GongkaiGroup
 from .options import ARGUMENTS, ColorOpt, FormatOpt, PlanOpt, opt, say
 
-app = typer.Typer()
+# One Typer app per command: the root group builds only the command that runs (cli/app.py).
+validate_app, schema_app = typer.Typer(add_completion=False), typer.Typer(add_completion=False)
 
 
-@app.command(cls=GongkaiCommand)
+@validate_app.command(cls=GongkaiCommand)
 def validate(
     path: Annotated[
         str | None,
@@ -53,7 +54,7 @@ def validate(
     )
 
 
-@app.command(cls=GongkaiCommand)
+@schema_app.command(cls=GongkaiCommand)
 def schema() -> None:
     """输出计划文件格式的说明（Markdown）。
 

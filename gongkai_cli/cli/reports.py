@@ -25,12 +25,17 @@ from .options import (
     workspace,
 )
 
-app = typer.Typer()
+# One Typer app per command: the root group builds only the command that runs (cli/app.py).
+status_app, overdue_app, due_app = (
+    typer.Typer(add_completion=False),
+    typer.Typer(add_completion=False),
+    typer.Typer(add_completion=False),
+)
 
 DETAIL_LIMIT = 200  # a report longer than this is shown per unit unless one unit is asked for
 
 
-@app.command(cls=GongkaiCommand)
+@status_app.command(cls=GongkaiCommand)
 def status(
     by: Annotated[
         str,
@@ -80,7 +85,7 @@ def _days(text: str, start: Any = None) -> int:
     return parse_duration(text, start)
 
 
-@app.command(cls=GongkaiCommand)
+@overdue_app.command(cls=GongkaiCommand)
 def overdue(
     unit: ScopeOpt = None,
     all_units: AllOpt = False,
@@ -107,7 +112,7 @@ def overdue(
         raise typer.Exit(EXIT_FOUND)
 
 
-@app.command(cls=GongkaiCommand)
+@due_app.command(cls=GongkaiCommand)
 def due(
     within: Annotated[
         str, opt("--within", help="多少天之内到期：7d（默认）、2w、10天、2周、1个月", metavar="DAYS")

@@ -8,7 +8,9 @@ import typer
 from .app import GongkaiCommand, GongkaiGroup
 from .options import ARGUMENTS, PlanOpt, StateOpt, UnitsOpt, opt, say, workspace
 
-state_app = typer.Typer(cls=GongkaiGroup, no_args_is_help=True, help="状态文件的位置；全区共用的数据库。")
+state_app = typer.Typer(
+    cls=GongkaiGroup, no_args_is_help=True, add_completion=False, help="状态文件的位置；全区共用的数据库。"
+)
 
 
 @state_app.callback()

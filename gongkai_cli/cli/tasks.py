@@ -28,10 +28,15 @@ from .options import (
     workspace,
 )
 
-app = typer.Typer()
+# One Typer app per command: the root group builds only the command that runs (cli/app.py).
+tasks_app, show_app, units_app = (
+    typer.Typer(add_completion=False),
+    typer.Typer(add_completion=False),
+    typer.Typer(add_completion=False),
+)
 
 
-@app.command(cls=GongkaiCommand)
+@tasks_app.command(cls=GongkaiCommand)
 def tasks(
     unit: ScopeOpt = None,
     all_units: AllOpt = False,
@@ -101,7 +106,7 @@ def _caption(found: TaskList, scope: Any) -> str:
     return "；".join(parts)
 
 
-@app.command(cls=GongkaiCommand)
+@show_app.command(cls=GongkaiCommand)
 def show(
     task_id: Annotated[
         str,
@@ -135,7 +140,7 @@ def show(
     report_notes(ws, scope, ws.date(as_of, ws.today), fmt)
 
 
-@app.command(cls=GongkaiCommand)
+@units_app.command(cls=GongkaiCommand)
 def units(fmt: FormatOpt = "table", color: ColorOpt = "auto", plan_file: PlanOpt = None) -> None:
     """列出单位名录：每个单位的类别、别名、所属统称，以及各统称的成员。
 

@@ -124,7 +124,7 @@ class Folded:
     fifth of its drawing time (bench/RESULTS.md).
     """
 
-    __slots__ = ("pad", "text", "_measured")
+    __slots__ = ("_measured", "pad", "text")
 
     def __init__(self, text: Text, pad: int = 0) -> None:
         self.text = text
