@@ -193,6 +193,11 @@ def cell(value: Cell, pad: int = 1) -> RenderableType:
     return Folded(text, pad)
 
 
+# An empty cell (the other columns of a heading row). Rich would make each "" a Text of its own and
+# wrap it; one Folded serves them all (Rich never changes what it draws).
+BLANK = Folded(Text(), 1)
+
+
 def highlight(text: str, words: Iterable[str], style: str) -> Text:
     """``text`` with every occurrence of each word in ``style``."""
     out = plain(text)
@@ -377,7 +382,7 @@ def tasks_table(records: Sequence[dict[str, Any]], title: str, caption: str, who
             if previous is not None:
                 table.rows[-1].end_section = True
             heading = plain(f"{r['section_label']}{r['section_title']}", "bold")
-            table.add_row("", "", cell(heading), "", "")
+            table.add_row(BLANK, BLANK, cell(heading), BLANK, BLANK)
             previous = r["section"]
         table.add_row(
             cell(str(r["id"])),
