@@ -107,6 +107,18 @@ def test_sqlite_mode_never_imports_psycopg(tmp_path) -> None:  # type: ignore[no
         assert r.stderr.strip().endswith("PSYCOPG=False"), (args, r.stderr)
 
 
+def test_psycopg_prints_nothing_of_its_own() -> None:
+    # psycopg logs what it ignores (a rollback cut short by Ctrl-C: "error ignored in rollback ...");
+    # with no handler, Python would print that English line beside gongkai's own
+    pytest.importorskip("psycopg")
+    code = (
+        "import logging, gongkai_cli.store.postgres\n"
+        "logging.getLogger('psycopg').warning('error ignored in rollback of <psycopg.Transaction>')\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+
+
 def test_state_path_shows_the_address_without_its_password(run) -> None:  # type: ignore[no-untyped-def]
     for given, shown in [
         ("postgresql://li:s3cret@db.example:5432/gongkai?sslmode=verify-full",

@@ -23,6 +23,12 @@ try:
     import psycopg
 except ImportError:  # pragma: no cover - exercised by installs without the extra
     psycopg = None  # type: ignore[assignment]
+else:
+    import logging
+
+    # psycopg reports what it ignores (a rollback cut short by Ctrl-C) through logging, which with no
+    # handler configured prints an English line on stderr beside gongkai's own one
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 from ..errors import BusyError, DeniedError, GongkaiError, StateError
 from ..model import Event, Mark

@@ -804,7 +804,13 @@ def _read_only(path: Path, query: str) -> sqlite3.Connection:
 
 
 def _log_exists(path: Path) -> bool:
-    return os.path.lexists(f"{path}-wal")
+    """Whether a write-ahead log with something in it is beside the file. An empty one holds no
+    commit (SQLite writes the log's header with the first): a writer just starting, or one killed
+    after making the log and before its index (-shm), which left readers refused until someone wrote."""
+    try:
+        return os.lstat(f"{path}-wal").st_size > 0
+    except OSError:
+        return False
 
 
 def _await_index(path: Path) -> bool:
