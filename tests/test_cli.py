@@ -316,3 +316,87 @@ def test_the_process_ends_with_everything_written_and_closed(tmp_path: Path) -> 
     )  # fmt: skip
     assert overdue.returncode == 1  # --check found overdue rows: documented exit 1, data still whole
     assert len(json.loads(overdue.stdout)) > 0
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--version"], 0),
+        (["--help"], 0),
+        ([], 0),
+        (["state"], 0),
+        (["tasks", "--help"], 0),
+        (["overdue", "--check", "--as-of", "2023-12-01"], 1),  # the answer a script asked for
+        (["overdue", "--check", "--as-of", "2023-12-01", "-f", "json"], 1),
+        (["overdue", "--check", "--as-of", "2023-01-01"], 0),
+    ],
+)
+def test_a_closed_pipe_keeps_the_exit_code(args: list[str], code: int, unbuffered: str) -> None:
+    # `gongkai overdue --check | head -1` under pipefail: the reader leaving changes nothing about
+    # the answer, and --help or --version into it is no failure (Rich's and Typer's own rule is 1)
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    proc = subprocess.Popen(
+        [installed_gongkai(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == code, err
+    assert b"Traceback" not in err and b"Error" not in err
+
+
+def test_validate_into_a_closed_pipe_still_reports_problems(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("tasks: [\n", encoding="utf-8")
+    proc = subprocess.Popen(
+        [installed_gongkai(), "validate", str(bad)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    proc.stderr.read()
+    assert proc.wait(timeout=60) == 1
+
+
+def close_stdout() -> None:
+    os.close(1)
+
+
+def test_closed_stdout_or_stderr(tmp_path: Path) -> None:
+    # `gongkai tasks -f json >&-`: an output error (6) in one line, not an internal error (70);
+    # `2>&-`: messages have nowhere to go, the exit code still tells; a command that needs no
+    # stdout (done) works with it closed
+    gk = installed_gongkai()
+    env = {**os.environ, "GONGKAI_STATE": str(tmp_path / "s.sqlite3")}
+    for args in (["tasks", "-f", "json"], ["tasks"], ["--version"]):
+        r = subprocess.run([gk, *args], stderr=subprocess.PIPE, env=env, timeout=60, preexec_fn=close_stdout)
+        assert r.returncode == 6, (args, r.stderr)
+        assert r.stderr.decode().startswith("错误：无法写出输出：输出已关闭（EBADF）"), r.stderr
+    r = subprocess.run([gk, "show", "9999"], stdout=subprocess.PIPE, env=env, timeout=60,
+                       preexec_fn=lambda: os.close(2))  # fmt: skip
+    assert r.returncode == 2
+    done = [gk, "done", "7", "--unit", "区教体局", "--date", "2023-11-20"]
+    r = subprocess.run(done, stderr=subprocess.PIPE, env=env, timeout=60, preexec_fn=close_stdout)
+    assert r.returncode == 0, r.stderr
+    marks = subprocess.run([gk, "log", "-f", "json"], capture_output=True, text=True, env=env, timeout=60)
+    assert [(m["task_id"], m["unit"], m["done_on"]) for m in json.loads(marks.stdout)] == [
+        (7, "区教体局", "2023-11-20")
+    ]
+
+
+@pytest.mark.parametrize("args", [[], ["marks"], ["state"]])
+def test_help_without_arguments_is_printed_once(args: list[str]) -> None:
+    r = subprocess.run([installed_gongkai(), *args], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0
+    assert r.stdout.count("用法:") == 1, r.stdout
+    assert "─ 命令 ─" in r.stdout and "Commands" not in r.stdout
+
+
+def test_a_profiler_gets_its_report(tmp_path: Path) -> None:
+    # the console script skips the interpreter's teardown, except when someone is watching
+    r = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-s", "cumtime", "-m", "gongkai_cli", "--version"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 0
+    assert r.stdout.startswith("gongkai ") and "function calls" in r.stdout

@@ -88,6 +88,8 @@ def test_commands_and_options_offered() -> None:
     assert set(complete_bash("gongkai ")) == COMMANDS
     assert {"--install-completion", "--show-completion", "--version"} <= set(complete_bash("gongkai --"))
     assert set(complete_bash("gongkai tasks --s")) == {"--section", "--search", "--status", "--state"}
+    for command in ("show", "done", "undo", "note", "log"):  # each takes task ids
+        assert {"7", "59"} <= set(complete_bash(f"gongkai {command} ")), command
     # installing completion is the root's option only, not repeated by every command or group
     for line in (
         "gongkai state --",

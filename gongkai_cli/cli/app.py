@@ -10,6 +10,7 @@ No ``from __future__ import annotations`` in the command modules: Typer reads th
 import contextlib
 import errno
 import importlib
+import io
 import os
 import re
 import sys
@@ -117,7 +118,15 @@ class ChineseHelp:
         from ..compat import fold_help_text
 
         fold_help_text()
-        super().format_help(ctx, formatter)  # type: ignore[misc]
+        try:
+            super().format_help(ctx, formatter)  # type: ignore[misc]
+        except SystemExit as exc:
+            # Rich's console ends the process with exit 1 when the reader of the help has gone
+            # (`gongkai --help | head -1`), having pointed stdout at /dev/null; gongkai's rule for a
+            # reader that stops early is exit 0
+            if isinstance(exc.__context__, BrokenPipeError):
+                _reader_gone()
+            raise
 
 
 class GongkaiCommand(ChineseHelp, TyperCommand):
@@ -162,6 +171,14 @@ class RootGroup(GongkaiGroup):
         built.rich_help_panel = PANEL_COMMANDS
         return built
 
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        # --version writes while the command line is parsed, before invoke; unbuffered
+        # (PYTHONUNBUFFERED), a closed pipe shows there
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except BrokenPipeError:
+            _reader_gone()
+
     def shell_complete(self, ctx: Any, incomplete: str) -> Any:
         self.listing = True  # command names and summaries, without importing every command
         try:
@@ -179,7 +196,10 @@ class RootGroup(GongkaiGroup):
         try:
             rv = super().main(args=args, prog_name=prog_name or "gongkai", **extra)
         except ce.NoArgsIsHelpError as exc:
-            sys.stdout.write(exc.ctx.get_help() + "\n")
+            # Making the exception made the help: Typer's Rich help is printed then (the message is
+            # empty), a plain one is the message
+            if exc.message:
+                sys.stdout.write(exc.message + "\n")
             sys.exit(0)
         except ce.UsageError as exc:
             say_error(_usage_message(exc))
@@ -215,10 +235,23 @@ class RootGroup(GongkaiGroup):
             interrupted()
 
 
+# What to exit with when the reader of stdout goes away: 0, unless the command has already found what
+# its exit code reports (``overdue --check`` found overdue rows, ``validate`` found problems), which a
+# script that reads only the first lines (``| head -1`` under pipefail) must still get.
+_reader_gone_code = 0
+
+
+def found(code: int) -> None:
+    """The exit code the command will end with, known before its output is written."""
+    global _reader_gone_code
+    _reader_gone_code = code
+
+
 def _reader_gone() -> NoReturn:
-    """The reader went away (`gongkai overdue -f json | head`): stop quietly, exit 0."""
+    """The reader went away (`gongkai overdue -f json | head`): stop quietly, exit 0 (or what the
+    command has already found: ``found``)."""
     _discard_stdout()
-    sys.exit(0)
+    sys.exit(_reader_gone_code)
 
 
 def _discard_stdout() -> None:
@@ -228,7 +261,7 @@ def _discard_stdout() -> None:
 
 
 # What a full disk, a quota or a broken device says when stdout is written to.
-OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
 DEBUG_ENV = "GONGKAI_DEBUG"
 
 
@@ -332,9 +365,27 @@ def entry() -> None:
         unexpected(exc)
 
 
+class _ClosedStream(io.TextIOBase):
+    """Stands for stdout or stderr when the process was started with it closed (``>&-``), where
+    Python leaves None: writing fails as writing to a closed descriptor does (EBADF), which reaches
+    the user as an output error (exit 6), and a command that writes nothing there works."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+
 def utf8_stdio() -> None:
     """gongkai writes UTF-8 whatever the locale says (LANG=C, PYTHONIOENCODING=latin-1): its text is
-    Chinese, which such an encoding cannot carry, and its JSON and CSV are UTF-8 by contract."""
+    Chinese, which such an encoding cannot carry, and its JSON and CSV are UTF-8 by contract.
+    A closed stdout fails when written to (exit 6); with stderr closed (``2>&-``) messages are
+    dropped, and the exit code still says what happened."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
     for stream, errors in ((sys.stdout, "surrogateescape"), (sys.stderr, "backslashreplace")):
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
         if encoding != "utf8" and hasattr(stream, "reconfigure"):

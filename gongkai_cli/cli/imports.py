@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..errors import EXIT_FOUND
-from .app import GongkaiCommand
+from .app import GongkaiCommand, found
 from .options import ARGUMENTS, opt, say
 
 import_app = typer.Typer(add_completion=False)
@@ -78,6 +78,8 @@ def import_(
 
     reference = load_plan(resolve_plan(units_from)) if units_from else None
     done = import_table(Path(path), Meta(year, title, doc_number, issuer), reference)
+    if done.report.needs_review:
+        found(EXIT_FOUND)
     if output:
         write_atomically(Path(output), done.yaml)
     elif not install:

@@ -8,7 +8,7 @@ import typer
 from ..errors import EXIT_FOUND
 from ..output import View, render
 from ..store.base import PREFER_VALUES
-from .app import GongkaiCommand, GongkaiGroup
+from .app import PANEL_COMMANDS, GongkaiCommand, GongkaiGroup
 from .options import (
     ARGUMENTS,
     ColorOpt,
@@ -103,7 +103,11 @@ def note(
     ids: Annotated[
         str,
         typer.Argument(
-            help="任务编号，也可写 7,8 或 7-9", metavar="ID", show_default=False, rich_help_panel=ARGUMENTS
+            help="任务编号，也可写 7,8 或 7-9",
+            metavar="ID",
+            show_default=False,
+            rich_help_panel=ARGUMENTS,
+            autocompletion=offer("task"),
         ),
     ],
     text: Annotated[
@@ -191,7 +195,7 @@ def marks() -> None:
     """导出、导入完成记录（JSON），用于备份、换机器或合并。"""
 
 
-@marks_app.command("export", cls=GongkaiCommand)
+@marks_app.command("export", cls=GongkaiCommand, rich_help_panel=PANEL_COMMANDS)
 def marks_export(
     output: Annotated[
         str | None, opt("--output", "-o", help="写到文件；默认写到标准输出", metavar="PATH")
@@ -215,7 +219,7 @@ def marks_export(
     say(f"已导出 {len(document['marks'])} 条完成记录到 {output}")
 
 
-@marks_app.command("import", cls=GongkaiCommand)
+@marks_app.command("import", cls=GongkaiCommand, rich_help_panel=PANEL_COMMANDS)
 def marks_import(
     path: Annotated[
         str,

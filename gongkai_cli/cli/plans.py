@@ -8,7 +8,7 @@ import typer
 
 from ..errors import EXIT_FOUND
 from ..output import View, render
-from .app import GongkaiCommand, GongkaiGroup
+from .app import PANEL_COMMANDS, GongkaiCommand, GongkaiGroup, found
 from .options import ARGUMENTS, ColorOpt, FormatOpt, PlanOpt, opt, say
 
 # One Typer app per command: the root group builds only the command that runs (cli/app.py).
@@ -40,8 +40,11 @@ def validate(
     try:
         plan, problems = check_plan(target)
     except PlanError as exc:
+        found(EXIT_FOUND)
         sys.stdout.write(f"{inert_line(str(exc))}\n")
         raise typer.Exit(EXIT_FOUND) from None
+    if problems or plan is None:
+        found(EXIT_FOUND)
     for problem in problems:
         sys.stdout.write(inert_line(problem.render(str(target))) + "\n")
     if problems or plan is None:
@@ -65,7 +68,6 @@ def schema() -> None:
     sys.stdout.write(schema_markdown() + "\n")
 
 
-COMMANDS_PANEL = "命令"
 plans_app = typer.Typer(cls=GongkaiGroup, invoke_without_command=True, add_completion=False)
 
 
@@ -98,7 +100,7 @@ def plans(ctx: typer.Context, fmt: FormatOpt = "table", color: ColorOpt = "auto"
     render(View("plans", records, caption=caption), fmt, color)
 
 
-@plans_app.command("install", cls=GongkaiCommand, rich_help_panel=COMMANDS_PANEL)
+@plans_app.command("install", cls=GongkaiCommand, rich_help_panel=PANEL_COMMANDS)
 def plans_install(
     path: Annotated[
         str,
@@ -124,7 +126,7 @@ def plans_install(
     say(f"已安装计划“{entry.name}”：{entry.title}（{entry.doc_number}，{entry.rows} 行）→ {entry.path}")
 
 
-@plans_app.command("remove", cls=GongkaiCommand, rich_help_panel=COMMANDS_PANEL)
+@plans_app.command("remove", cls=GongkaiCommand, rich_help_panel=PANEL_COMMANDS)
 def plans_remove(
     name: Annotated[
         str,

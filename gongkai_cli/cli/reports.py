@@ -6,7 +6,7 @@ import typer
 
 from ..errors import EXIT_FOUND
 from ..output import View, render
-from .app import GongkaiCommand
+from .app import GongkaiCommand, found
 from .options import (
     AllOpt,
     AsOfOpt,
@@ -105,6 +105,8 @@ def overdue(
     scope = ws.scope(unit, all_units)
     day = ws.date(as_of, ws.today)
     records = ws.overdue(day, scope, section)
+    if check and records:
+        found(EXIT_FOUND)
     title = f"截至 {day.isoformat()} 逾期未完成"
     _pairs_output(records, fmt, color, "days_overdue", title, scope, ws.plan_label)
     report_notes(ws, scope, day, fmt)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from .app import GongkaiCommand, GongkaiGroup
+from .app import PANEL_COMMANDS, GongkaiCommand, GongkaiGroup
 from .options import ARGUMENTS, PlanOpt, StateOpt, UnitsOpt, opt, say, workspace
 
 state_app = typer.Typer(
@@ -18,7 +18,7 @@ def state() -> None:
     """状态文件的位置；全区共用的数据库。"""
 
 
-@state_app.command("path", cls=GongkaiCommand)
+@state_app.command("path", cls=GongkaiCommand, rich_help_panel=PANEL_COMMANDS)
 def state_path_command(state_file: StateOpt = None) -> None:
     """显示状态文件的位置（--state、GONGKAI_STATE 或用户数据目录）；数据库地址中的密码显示为 ***。
 
@@ -37,7 +37,7 @@ def state_path_command(state_file: StateOpt = None) -> None:
         say("（文件还不存在，第一次标记完成时创建）")
 
 
-@state_app.command("init", cls=GongkaiCommand)
+@state_app.command("init", cls=GongkaiCommand, rich_help_panel=PANEL_COMMANDS)
 def state_init(
     print_sql: Annotated[
         bool, opt("--print-sql", help="不连接数据库，只输出建表的 SQL，供数据库管理员自己用 psql 执行")
@@ -73,7 +73,7 @@ def state_init(
 ROLE_HELP = "数据库登录账号（先由管理员用 CREATE ROLE 建好，能登录）"
 
 
-@state_app.command("grant", cls=GongkaiCommand)
+@state_app.command("grant", cls=GongkaiCommand, rich_help_panel=PANEL_COMMANDS)
 def state_grant(
     role: Annotated[
         str, typer.Argument(help=ROLE_HELP, metavar="ROLE", show_default=False, rich_help_panel=ARGUMENTS)

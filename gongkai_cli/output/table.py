@@ -13,6 +13,7 @@ Rich lays the tables out and draws them; two things are done here before text re
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -230,10 +231,9 @@ def terminal_width(stream: Any) -> int:
 
 class _Console(Console):
     def on_broken_pipe(self) -> None:
-        """The reader went away (`gongkai tasks | head`): stop quietly with exit 0, as the machine
-        formats do (Rich's own choice is exit 1)."""
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(0)
+        """The reader went away (`gongkai tasks | head`): on to the command line's own handling, as
+        for the machine formats (exit 0, or what the command has found), not Rich's exit 1."""
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
 def console_for(color: str = "auto", stderr: bool = False) -> Console:
