@@ -226,6 +226,14 @@ class Mark(NamedTuple):
         return self.changed_at or self.marked_at
 
 
+class Completed(NamedTuple):
+    """Of a mark, only what progress and the reports count: the day its part was finished, and the
+    phrase a unit the row does not name claimed it under (None for a named responsible unit)."""
+
+    done_on: dt.date
+    claimed_under: str | None = None
+
+
 class Event(NamedTuple):
     """One entry of the append-only history.
 

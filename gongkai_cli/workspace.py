@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from .dates import parse_date, parse_duration, plan_zone, today
 from .errors import UsageError
-from .model import Group, Mark, Plan, Task, Unit
+from .model import Completed, Group, Mark, Plan, Task, Unit
 from .queries import (
     POSSIBLE,
     Completion,
@@ -351,12 +351,16 @@ class Workspace:
         """(task id, unit) -> completion date, for marks completed on or before ``as_of``: a report
         as of a day is true to that day. A row claimed under an open-ended phrase (待认领) counts
         that phrase's part as done on the first claim's date."""
-        if marks is None:
-            marks = self.marks(as_of)
-        out = {k: m.done_on for k, m in marks.items() if m.done_on <= as_of}
-        for mark in marks.values():
+        done: Mapping[tuple[int, str], Mark | Completed]
+        if marks is None:  # the days alone: a fraction of reading whole marks
+            with self._store(write=False) as store:
+                done = store.plan_completions(self.plan.meta.identity)
+        else:
+            done = marks
+        out = {k: m.done_on for k, m in done.items() if m.done_on <= as_of}
+        for (task_id, _), mark in done.items():
             if mark.claimed_under and mark.done_on <= as_of:
-                key = (mark.task_id, mark.claimed_under)
+                key = (task_id, mark.claimed_under)
                 if key not in out or mark.done_on < out[key]:
                     out[key] = mark.done_on
         return out

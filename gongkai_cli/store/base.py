@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from ..errors import SourceError, UsageError, os_reason
-from ..model import Event, Mark
+from ..model import Completed, Event, Mark
 
 _S = TypeVar("_S", bound="Store")
 
@@ -96,6 +96,12 @@ class Store(Protocol):
 
     def plan_marks(self, plan_identity: str) -> dict[tuple[int, str], Mark]:
         """Every mark of the plan by (task id, unit), with its date, note and who."""
+        ...
+
+    def plan_completions(self, plan_identity: str) -> dict[tuple[int, str], Completed]:
+        """Every mark of the plan by (task id, unit), as the day it was finished and the phrase it
+        was claimed under: all that status and the reports count. Without the evidence and who,
+        a fraction of ``plan_marks``' cost at 100,000 marks."""
         ...
 
     def marked_pairs(self, plan_identity: str) -> frozenset[tuple[int, str]]:

@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - exercised by installs without the extr
     psycopg = None  # type: ignore[assignment]
 
 from ..errors import BusyError, DeniedError, GongkaiError, StateError
-from ..model import Event, Mark
+from ..model import Completed, Event, Mark
 from . import pg_admin
 from .base import (
     AMEND,
@@ -110,6 +110,12 @@ class PostgresStore(Store):
     def plan_marks(self, plan_identity: str) -> dict[tuple[int, str], Mark]:
         rows = self._read(f"SELECT {_MARK_COLUMNS} FROM {S}.marks WHERE plan = %s", (plan_identity,))
         return {(r[1], r[2]): _mark(r) for r in rows}
+
+    def plan_completions(self, plan_identity: str) -> dict[tuple[int, str], Completed]:
+        rows = self._read(
+            f"SELECT task_id, unit, done_on, claimed_under FROM {S}.marks WHERE plan = %s", (plan_identity,)
+        )
+        return {(int(r[0]), r[1]): Completed(r[2], r[3]) for r in rows}
 
     def marked_pairs(self, plan_identity: str) -> frozenset[tuple[int, str]]:
         rows = self._read(f"SELECT task_id, unit FROM {S}.marks WHERE plan = %s", (plan_identity,))

@@ -27,7 +27,7 @@ from typing import Any, Literal, TypeVar
 
 from ..errors import BusyError, GongkaiError, StateError, os_reason
 from ..inputs import open_regular
-from ..model import Event, Mark
+from ..model import Completed, Event, Mark
 from .base import (
     AMEND,
     DONE,
@@ -135,8 +135,9 @@ _READ_COLUMNS = {
     1: (
         "plan, task_id, unit, done_on, note, by, marked_at, NULL, NULL, NULL",
         "seq, at, action, plan, task_id, unit, done_on, note, by, source, NULL, NULL, NULL, NULL",
+        "task_id, unit, done_on, NULL",
     ),
-    SCHEMA_VERSION: (_MARK_COLUMNS, _EVENT_COLUMNS),
+    SCHEMA_VERSION: (_MARK_COLUMNS, _EVENT_COLUMNS, "task_id, unit, done_on, claimed_under"),
 }
 
 
@@ -158,7 +159,7 @@ class SQLiteStore(Store):
         self._writable = writable
         self._closed = False
         self._reading = reading  # how a read-only store reads without leaving anything behind
-        self._marks_sql, self._events_sql = _READ_COLUMNS[version]
+        self._marks_sql, self._events_sql, self._completions_sql = _READ_COLUMNS[version]
 
     @property
     def location(self) -> str:
@@ -193,6 +194,10 @@ class SQLiteStore(Store):
     def plan_marks(self, plan_identity: str) -> dict[tuple[int, str], Mark]:
         marks = self._read(f"SELECT {self._marks_sql} FROM marks WHERE plan = ?", (plan_identity,), _mark)
         return {(m.task_id, m.unit): m for m in marks}
+
+    def plan_completions(self, plan_identity: str) -> dict[tuple[int, str], Completed]:
+        sql = f"SELECT {self._completions_sql} FROM marks WHERE plan = ?"
+        return dict(self._read(sql, (plan_identity,), _completion))
 
     def marked_pairs(self, plan_identity: str) -> frozenset[tuple[int, str]]:
         rows = self._read("SELECT task_id, unit FROM marks WHERE plan = ?", (plan_identity,), _pair)
@@ -512,6 +517,25 @@ def _mark(row: tuple[Any, ...]) -> Mark:
 
 
 _new_tuple = tuple.__new__
+
+
+def _completion(row: tuple[Any, ...]) -> tuple[tuple[int, str], Completed]:
+    """A row of (task_id, unit, done_on, claimed_under) as a key and a Completed, checked like
+    ``_mark``: the usual row in one step, any other through every check."""
+    task_id, unit, done_on, claimed = row
+    day = _DAYS.get(done_on) if type(done_on) is str else None
+    if (
+        day is None
+        or type(task_id) is not int
+        or type(unit) is not str
+        or (claimed is not None and type(claimed) is not str)
+    ):
+        day = _date(done_on, "marks.done_on")
+        key = (_int(task_id, "marks.task_id"), _text(unit, "marks.unit"))
+        if len(_DAYS) < 4096:
+            _DAYS[done_on] = day
+        return key, Completed(day, _optional(claimed, "marks.claimed_under"))
+    return (task_id, unit), _new_tuple(Completed, (day, claimed))
 
 
 def _checked_mark(row: tuple[Any, ...]) -> Mark:
