@@ -274,28 +274,40 @@ def status_records(lines: Sequence[StatusLine]) -> list[dict[str, Any]]:
 def pair_records(
     plan: Plan, pairs: Sequence[Pair], days_key: str, directory: Directory | None = None
 ) -> Iterator[dict[str, Any]]:
-    common: dict[int, dict[str, Any]] = {}  # what every pair of one row shares, built once per row
-    for p in pairs:
-        task = p.task
-        rest = common.get(task.id)
-        if rest is None:
+    # What every pair of one row shares, and whether a unit is a placeholder, each found once:
+    # ``due`` at 10,000 rows has 70,000 pairs of 8,500 rows and 200 units. Each record is one
+    # dict display (built at its final size), not a copy of the row's part grown key by key.
+    common: dict[int, tuple[Any, ...]] = {}
+    placeholders: dict[str, bool] = {}
+    for task, unit, via, days in pairs:
+        row = common.get(task.id)
+        if row is None:
             section = plan.section(task.section)
-            rest = common[task.id] = {
-                "part": task.part or None,
-                "section": task.section or None,
-                "section_label": section.label,
-                "section_title": section.title,
-                "requirement": task.requirement,
-                "deadline": _iso(task.deadline.date),
-                "deadline_text": task.deadline.text or None,
-            }
-        placeholder = directory is not None and is_placeholder(directory, p.unit)
+            row = common[task.id] = (
+                task.part or None,
+                task.section or None,
+                section.label,
+                section.title,
+                task.requirement,
+                _iso(task.deadline.date),
+                task.deadline.text or None,
+            )
+        placeholder = placeholders.get(unit)
+        if placeholder is None:
+            placeholder = placeholders[unit] = directory is not None and is_placeholder(directory, unit)
+        part, number, label, title, requirement, deadline, deadline_text = row
         yield {
             "id": task.id,
-            "unit": p.unit,
-            "via": p.via,
-            **rest,
-            days_key: p.days,
+            "unit": unit,
+            "via": via,
+            "part": part,
+            "section": number,
+            "section_label": label,
+            "section_title": title,
+            "requirement": requirement,
+            "deadline": deadline,
+            "deadline_text": deadline_text,
+            days_key: days,
             "placeholder": placeholder,
         }
 
