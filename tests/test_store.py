@@ -186,7 +186,7 @@ def test_reading_never_creates_the_store(run, backend: SqliteBackend, make_store
     assert run.json("show", "18")["claims"] == []
     store = make_store(write=False)
     assert store.plan_marks(IDENTITY) == {}
-    assert store.plan_completions(IDENTITY) == {}
+    assert store.plan_completions(IDENTITY) == ({}, [])
     assert store.marked_pairs(IDENTITY) == frozenset()
     assert store.events(IDENTITY) == [] and store.events(IDENTITY, 7, "区教体局") == []
     assert store.all_marks() == []
@@ -273,16 +273,13 @@ def test_plan_completions_are_the_days_and_claims_of_the_plan_s_marks_as_they_ar
         ]
     )
     store.remove_marks(IDENTITY, [(8, "区教体局")], "李四")  # an undone mark counts no more
-    assert store.plan_completions(IDENTITY) == {
-        (7, "区教体局"): (dt.date(2023, 12, 28), None),
-        (18, "区民政局"): (dt.date(2023, 11, 30), "区政府有关部门单位"),
+    completions = store.plan_completions(IDENTITY)
+    assert completions.done_on == {
+        (7, "区教体局"): dt.date(2023, 12, 28),
+        (18, "区民政局"): dt.date(2023, 11, 30),
     }
-    assert store.plan_completions(OTHER_PLAN) == {(7, "区教体局"): (dt.date(2023, 11, 20), None)}
-    completed = store.plan_completions(IDENTITY)[(18, "区民政局")]
-    assert (completed.done_on, completed.claimed_under) == (dt.date(2023, 11, 30), "区政府有关部门单位")
-    assert {k: (m.done_on, m.claimed_under) for k, m in store.plan_marks(IDENTITY).items()} == (
-        store.plan_completions(IDENTITY)
-    )
+    assert completions.claims == [(18, "区政府有关部门单位", dt.date(2023, 11, 30))]
+    assert store.plan_completions(OTHER_PLAN) == ({(7, "区教体局"): dt.date(2023, 11, 20)}, [])
 
 
 def test_describe(backend: SqliteBackend, make_store: MakeStore) -> None:

@@ -233,7 +233,14 @@ def test_errors_are_told_in_gongkai_s_words(state: Path, make, words: str, write
 
 @pytest.mark.parametrize(
     ("column", "value"),
-    [("task_id", "'七'"), ("unit", "x'e58cba'"), ("done_on", "'11月底前'"), ("claimed_under", "x'00'")],
+    [
+        ("task_id", "'七'"),
+        ("task_id", "2.5"),
+        ("unit", "x'e58cba'"),
+        ("done_on", "'11月底前'"),
+        ("done_on", "x'00'"),
+        ("claimed_under", "x'00'"),
+    ],
 )
 def test_a_mark_gongkai_did_not_write_is_refused_not_misread(state: Path, column: str, value: str) -> None:
     with open_store(state, write=True) as store:

@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - exercised by installs without the extr
     psycopg = None  # type: ignore[assignment]
 
 from ..errors import BusyError, DeniedError, GongkaiError, StateError
-from ..model import Completed, Event, Mark
+from ..model import Completions, Event, Mark
 from . import pg_admin
 from .base import (
     AMEND,
@@ -111,11 +111,14 @@ class PostgresStore(Store):
         rows = self._read(f"SELECT {_MARK_COLUMNS} FROM {S}.marks WHERE plan = %s", (plan_identity,))
         return {(r[1], r[2]): _mark(r) for r in rows}
 
-    def plan_completions(self, plan_identity: str) -> dict[tuple[int, str], Completed]:
+    def plan_completions(self, plan_identity: str) -> Completions:
         rows = self._read(
             f"SELECT task_id, unit, done_on, claimed_under FROM {S}.marks WHERE plan = %s", (plan_identity,)
         )
-        return {(int(r[0]), r[1]): Completed(r[2], r[3]) for r in rows}
+        return Completions(
+            {(int(r[0]), r[1]): r[2] for r in rows},
+            [(int(r[0]), r[3], r[2]) for r in rows if r[3] is not None],
+        )
 
     def marked_pairs(self, plan_identity: str) -> frozenset[tuple[int, str]]:
         rows = self._read(f"SELECT task_id, unit FROM {S}.marks WHERE plan = %s", (plan_identity,))
