@@ -182,10 +182,14 @@ def select_tasks(
             continue
         # Per unit only what the row needs (a row can have 40 units, a plan 10,000 rows): who is
         # done, who was late; a PairState only for the units asked about.
+        # List displays, not generators: this runs once per (row, unit) pair, 190,000 at 10,000 rows.
         expected = responsible_units(directory, task)
-        done = tuple(u for u in expected if (task.id, u) in done_on)
+        tid = task.id
+        done = tuple([u for u in expected if (tid, u) in done_on])
         deadline = task.deadline.date
-        late = tuple(u for u in done if deadline is not None and done_on[(task.id, u)] > deadline)
+        late = (
+            tuple([u for u in done if done_on[(tid, u)] > deadline]) if deadline is not None and done else ()
+        )
         prog = Progress(expected, done)
         if expected and len(done) == len(expected):
             state = DONE_LATE if late else DONE
@@ -296,8 +300,10 @@ class Progress(NamedTuple):
 
     @property
     def pending(self) -> tuple[str, ...]:
+        if not self.done:  # most rows of a plan, most of the year
+            return self.expected
         finished = set(self.done)
-        return tuple(u for u in self.expected if u not in finished)
+        return tuple([u for u in self.expected if u not in finished])
 
     @property
     def status(self) -> str:

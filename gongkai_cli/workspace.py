@@ -356,7 +356,7 @@ class Workspace:
             with self._store(write=False) as store:
                 done = store.plan_completions(self.plan.meta.identity)
         else:
-            done = completions_of(marks.values())
+            done = completions_of(marks)
         out = done.done_on  # made for this call (by the store or completions_of): ours to add to
         if out and max(out.values()) > as_of:  # as of a day before the last mark: drop the later ones
             out = {k: day for k, day in out.items() if day <= as_of}

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -167,15 +167,12 @@ class Store(Protocol):
         self.close()
 
 
-def completions_of(marks: Iterable[Mark]) -> Completions:
-    """What ``plan_completions`` gives, from marks already read whole."""
-    done_on: dict[tuple[int, str], dt.date] = {}
-    claims: list[tuple[int, str, dt.date]] = []
-    for mark in marks:
-        done_on[(mark.task_id, mark.unit)] = mark.done_on
-        if mark.claimed_under:
-            claims.append((mark.task_id, mark.claimed_under, mark.done_on))
-    return Completions(done_on, claims)
+def completions_of(marks: Mapping[tuple[int, str], Mark]) -> Completions:
+    """What ``plan_completions`` gives, from marks already read whole (``plan_marks``)."""
+    return Completions(
+        {key: mark.done_on for key, mark in marks.items()},
+        [(m.task_id, m.claimed_under, m.done_on) for m in marks.values() if m.claimed_under],
+    )
 
 
 def utc_now() -> str:
