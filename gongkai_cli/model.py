@@ -226,6 +226,15 @@ class Mark(NamedTuple):
         return self.changed_at or self.marked_at
 
 
+class Completions(NamedTuple):
+    """Of a plan's marks, only what progress and the reports count (``Store.plan_completions``)."""
+
+    done_on: dict[tuple[int, str], dt.date]  # (task id, unit) -> the day that unit's part was finished
+    # (task id, phrase, day) of each mark of a unit the row does not name, claiming the row under
+    # one of its open-ended phrases (区政府有关部门单位): the phrase's part counts as done too.
+    claims: list[tuple[int, str, dt.date]]
+
+
 class Event(NamedTuple):
     """One entry of the append-only history.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
 from .model import Event, Group, Mark, Plan, Task
@@ -130,28 +131,35 @@ def current_mark_record(mark: Mark) -> dict[str, Any]:
 
 
 def marks_by_task(marks: Iterable[Mark]) -> dict[int, list[dict[str, Any]]]:
-    """``current_mark_record`` of each mark, by row, in unit order."""
+    """``current_mark_record`` of each mark, by row: the named units' marks in unit order, then the
+    claims in unit order."""
     out: dict[int, list[dict[str, Any]]] = {}
     days: dict[dt.date, str] = {}  # 100,000 marks fall on a few hundred days: each written once
-    for mark in sorted(marks, key=lambda m: (m.task_id, m.claimed_under is not None, m.unit)):
-        day = days.get(mark.done_on)
-        if day is None:
-            day = days[mark.done_on] = mark.done_on.isoformat()
-        record = {
-            "unit": mark.unit,
-            "done_on": day,
-            "note": mark.note,
-            "by": mark.by,
-            "marked_at": mark.marked_at,
-            "claimed_under": mark.claimed_under,
-            "changed_at": mark.changed_at,
-            "changed_by": mark.changed_by,
-        }  # current_mark_record, inlined: this runs once per mark of the plan
-        mine = out.get(mark.task_id)
-        if mine is None:
-            out[mark.task_id] = [record]
-        else:
-            mine.append(record)
+    named: list[Mark] = []
+    claims: list[Mark] = []
+    for mark in marks:
+        (claims if mark.claimed_under else named).append(mark)
+    by_row_and_unit = itemgetter(1, 2)  # task_id, unit: sorted in C, not by a key tuple per mark
+    for group in (sorted(named, key=by_row_and_unit), sorted(claims, key=by_row_and_unit)):
+        for _, task_id, unit, done_on, note, by, marked_at, claimed_under, changed_at, changed_by in group:
+            day = days.get(done_on)
+            if day is None:
+                day = days[done_on] = done_on.isoformat()
+            record = {
+                "unit": unit,
+                "done_on": day,
+                "note": note,
+                "by": by,
+                "marked_at": marked_at,
+                "claimed_under": claimed_under,
+                "changed_at": changed_at,
+                "changed_by": changed_by,
+            }  # current_mark_record, inlined: this runs once per mark of the plan
+            mine = out.get(task_id)
+            if mine is None:
+                out[task_id] = [record]
+            else:
+                mine.append(record)
     return out
 
 
@@ -274,28 +282,40 @@ def status_records(lines: Sequence[StatusLine]) -> list[dict[str, Any]]:
 def pair_records(
     plan: Plan, pairs: Sequence[Pair], days_key: str, directory: Directory | None = None
 ) -> Iterator[dict[str, Any]]:
-    common: dict[int, dict[str, Any]] = {}  # what every pair of one row shares, built once per row
-    for p in pairs:
-        task = p.task
-        rest = common.get(task.id)
-        if rest is None:
+    # What every pair of one row shares, and whether a unit is a placeholder, each found once:
+    # ``due`` at 10,000 rows has 70,000 pairs of 8,500 rows and 200 units. Each record is one
+    # dict display (built at its final size), not a copy of the row's part grown key by key.
+    common: dict[int, tuple[Any, ...]] = {}
+    placeholders: dict[str, bool] = {}
+    for task, unit, via, days in pairs:
+        row = common.get(task.id)
+        if row is None:
             section = plan.section(task.section)
-            rest = common[task.id] = {
-                "part": task.part or None,
-                "section": task.section or None,
-                "section_label": section.label,
-                "section_title": section.title,
-                "requirement": task.requirement,
-                "deadline": _iso(task.deadline.date),
-                "deadline_text": task.deadline.text or None,
-            }
-        placeholder = directory is not None and is_placeholder(directory, p.unit)
+            row = common[task.id] = (
+                task.part or None,
+                task.section or None,
+                section.label,
+                section.title,
+                task.requirement,
+                _iso(task.deadline.date),
+                task.deadline.text or None,
+            )
+        placeholder = placeholders.get(unit)
+        if placeholder is None:
+            placeholder = placeholders[unit] = directory is not None and is_placeholder(directory, unit)
+        part, number, label, title, requirement, deadline, deadline_text = row
         yield {
             "id": task.id,
-            "unit": p.unit,
-            "via": p.via,
-            **rest,
-            days_key: p.days,
+            "unit": unit,
+            "via": via,
+            "part": part,
+            "section": number,
+            "section_label": label,
+            "section_title": title,
+            "requirement": requirement,
+            "deadline": deadline,
+            "deadline_text": deadline_text,
+            days_key: days,
             "placeholder": placeholder,
         }
 

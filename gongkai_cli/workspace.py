@@ -58,6 +58,7 @@ from .store.base import (
     SAME,
     MarkChange,
     MarkOutcome,
+    completions_of,
     mark_record,
     utc_now,
 )
@@ -351,14 +352,19 @@ class Workspace:
         """(task id, unit) -> completion date, for marks completed on or before ``as_of``: a report
         as of a day is true to that day. A row claimed under an open-ended phrase (待认领) counts
         that phrase's part as done on the first claim's date."""
-        if marks is None:
-            marks = self.marks(as_of)
-        out = {k: m.done_on for k, m in marks.items() if m.done_on <= as_of}
-        for mark in marks.values():
-            if mark.claimed_under and mark.done_on <= as_of:
-                key = (mark.task_id, mark.claimed_under)
-                if key not in out or mark.done_on < out[key]:
-                    out[key] = mark.done_on
+        if marks is None:  # the days alone: a fraction of reading whole marks
+            with self._store(write=False) as store:
+                done = store.plan_completions(self.plan.meta.identity)
+        else:
+            done = completions_of(marks)
+        out = done.done_on  # made for this call (by the store or completions_of): ours to add to
+        if out and max(out.values()) > as_of:  # as of a day before the last mark: drop the later ones
+            out = {k: day for k, day in out.items() if day <= as_of}
+        for task_id, phrase, day in done.claims:
+            if day <= as_of:
+                key = (task_id, phrase)
+                if key not in out or day < out[key]:
+                    out[key] = day
         return out
 
     def claims(self, marks: dict[tuple[int, str], Mark] | None = None) -> dict[int, list[Mark]]:

@@ -186,6 +186,7 @@ def test_reading_never_creates_the_store(run, backend: SqliteBackend, make_store
     assert run.json("show", "18")["claims"] == []
     store = make_store(write=False)
     assert store.plan_marks(IDENTITY) == {}
+    assert store.plan_completions(IDENTITY) == ({}, [])
     assert store.marked_pairs(IDENTITY) == frozenset()
     assert store.events(IDENTITY) == [] and store.events(IDENTITY, 7, "区教体局") == []
     assert store.all_marks() == []
@@ -257,6 +258,28 @@ def test_plans_are_kept_apart_and_events_narrow_down(make_store: MakeStore) -> N
     seqs = [e.seq for e in store.events(IDENTITY)]
     assert seqs == sorted(seqs) and len(set(seqs)) == 3
     assert store.all_marks() == sorted([*ours, theirs], key=lambda m: (m.plan, m.task_id, m.unit))
+
+
+def test_plan_completions_are_the_days_and_claims_of_the_plan_s_marks_as_they_are_now(
+    make_store: MakeStore,
+) -> None:
+    store = make_store()
+    store.add_marks([a_mark(7, "区教体局", note="证据"), a_mark(7, "区教体局", plan=OTHER_PLAN)])
+    store.apply_changes(
+        [
+            a_change(8, "区教体局", new_on=dt.date(2023, 11, 2)),
+            a_change(18, "区民政局", claimed_under="区政府有关部门单位"),
+            a_change(7, "区教体局", done_on=dt.date(2023, 12, 28)),  # an amended day is the one counted
+        ]
+    )
+    store.remove_marks(IDENTITY, [(8, "区教体局")], "李四")  # an undone mark counts no more
+    completions = store.plan_completions(IDENTITY)
+    assert completions.done_on == {
+        (7, "区教体局"): dt.date(2023, 12, 28),
+        (18, "区民政局"): dt.date(2023, 11, 30),
+    }
+    assert completions.claims == [(18, "区政府有关部门单位", dt.date(2023, 11, 30))]
+    assert store.plan_completions(OTHER_PLAN) == ({(7, "区教体局"): dt.date(2023, 11, 20)}, [])
 
 
 def test_describe(backend: SqliteBackend, make_store: MakeStore) -> None:

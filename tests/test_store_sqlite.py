@@ -231,6 +231,28 @@ def test_errors_are_told_in_gongkai_s_words(state: Path, make, words: str, write
     assert_gongkai_s_own(caught.value, state)
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("task_id", "'七'"),
+        ("task_id", "2.5"),
+        ("unit", "x'e58cba'"),
+        ("done_on", "'11月底前'"),
+        ("done_on", "x'00'"),
+        ("claimed_under", "x'00'"),
+    ],
+)
+def test_a_mark_gongkai_did_not_write_is_refused_not_misread(state: Path, column: str, value: str) -> None:
+    with open_store(state, write=True) as store:
+        store.add_marks(some_marks(3))
+    sql(state, f"UPDATE marks SET {column} = {value} WHERE task_id = 2")
+    for read in ("plan_marks", "plan_completions"):
+        with pytest.raises(StateError) as caught, open_store(state, write=False) as store:
+            getattr(store, read)(IDENTITY)
+        assert f"不是 gongkai 写入的记录（marks.{column} 列的值无效）" in str(caught.value)
+        assert caught.value.__context__ is None
+
+
 def test_a_locked_file_is_told_in_gongkai_s_words(state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GONGKAI_BUSY_TIMEOUT", "0.2")
     holder = subprocess.Popen(

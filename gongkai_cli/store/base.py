@@ -13,12 +13,12 @@ import datetime as dt
 import math
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from ..errors import SourceError, UsageError, os_reason
-from ..model import Event, Mark
+from ..model import Completions, Event, Mark
 
 _S = TypeVar("_S", bound="Store")
 
@@ -98,6 +98,12 @@ class Store(Protocol):
         """Every mark of the plan by (task id, unit), with its date, note and who."""
         ...
 
+    def plan_completions(self, plan_identity: str) -> Completions:
+        """Every mark of the plan as the day its part was finished, and the claims among them:
+        all that status and the reports count. Without the evidence and who, and without an
+        object per mark, a fraction of ``plan_marks``' cost at 100,000 marks."""
+        ...
+
     def marked_pairs(self, plan_identity: str) -> frozenset[tuple[int, str]]:
         """(task id, unit) of every mark of the plan: all that status and filters need."""
         ...
@@ -159,6 +165,14 @@ class Store(Protocol):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def completions_of(marks: Mapping[tuple[int, str], Mark]) -> Completions:
+    """What ``plan_completions`` gives, from marks already read whole (``plan_marks``)."""
+    return Completions(
+        {key: mark.done_on for key, mark in marks.items()},
+        [(m.task_id, m.claimed_under, m.done_on) for m in marks.values() if m.claimed_under],
+    )
 
 
 def utc_now() -> str:

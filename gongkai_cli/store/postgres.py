@@ -31,7 +31,7 @@ else:
     logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 from ..errors import BusyError, DeniedError, GongkaiError, StateError
-from ..model import Event, Mark
+from ..model import Completions, Event, Mark
 from . import pg_admin
 from .base import (
     AMEND,
@@ -116,6 +116,15 @@ class PostgresStore(Store):
     def plan_marks(self, plan_identity: str) -> dict[tuple[int, str], Mark]:
         rows = self._read(f"SELECT {_MARK_COLUMNS} FROM {S}.marks WHERE plan = %s", (plan_identity,))
         return {(r[1], r[2]): _mark(r) for r in rows}
+
+    def plan_completions(self, plan_identity: str) -> Completions:
+        rows = self._read(
+            f"SELECT task_id, unit, done_on, claimed_under FROM {S}.marks WHERE plan = %s", (plan_identity,)
+        )
+        return Completions(
+            {(int(r[0]), r[1]): r[2] for r in rows},
+            [(int(r[0]), r[3], r[2]) for r in rows if r[3] is not None],
+        )
 
     def marked_pairs(self, plan_identity: str) -> frozenset[tuple[int, str]]:
         rows = self._read(f"SELECT task_id, unit FROM {S}.marks WHERE plan = %s", (plan_identity,))
