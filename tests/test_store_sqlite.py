@@ -239,6 +239,8 @@ def test_errors_are_told_in_gongkai_s_words(state: Path, make, words: str, write
         ("unit", "x'e58cba'"),
         ("done_on", "'11月底前'"),
         ("done_on", "x'00'"),
+        ("done_on", "'2023-11-2'"),
+        ("done_on", "'2023,11-02'"),
         ("claimed_under", "x'00'"),
     ],
 )
