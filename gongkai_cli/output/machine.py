@@ -144,7 +144,13 @@ def _record_encoder() -> Callable[[Any], str]:
         return json.JSONEncoder(ensure_ascii=False).encode
     default = json.JSONEncoder().default  # the TypeError of a value JSON has no form for
     escape = _Escaped(json.encoder.encode_basestring).__getitem__
-    chunks = c_make_encoder(None, default, escape, None, ": ", ", ", False, False, True)
+    probe = {"键": ["值\n", 1, 2.5, None, True]}
+    try:  # an undocumented function may change its arguments in another Python: check it once
+        chunks = c_make_encoder(None, default, escape, None, ": ", ", ", False, False, True)
+        if "".join(chunks(probe, 0)) != json.dumps(probe, ensure_ascii=False):
+            raise TypeError("c_make_encoder")
+    except TypeError:  # pragma: no cover - a Python whose accelerator differs
+        return json.JSONEncoder(ensure_ascii=False).encode
     return lambda record: "".join(chunks(record, 0))
 
 
