@@ -1,5 +1,6 @@
 """Reports before a meeting: status, overdue, due."""
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
@@ -104,7 +105,7 @@ def overdue(
     ws = workspace(plan_file, state_file)
     scope = ws.scope(unit, all_units)
     day = ws.date(as_of, ws.today)
-    records = ws.overdue(day, scope, section)
+    records = _listing(ws.overdue_records(day, scope, section), fmt)
     if check and records:
         found(EXIT_FOUND)
     title = f"截至 {day.isoformat()} 逾期未完成"
@@ -135,14 +136,37 @@ def due(
     ws = workspace(plan_file, state_file)
     scope = ws.scope(unit, all_units)
     day = ws.date(as_of, ws.today)
-    records = ws.due(within, day, scope, section)
+    records = _listing(ws.due_records(within, day, scope, section), fmt)
     title = f"{day.isoformat()} 起 {_days(within, day)} 天内到期、尚未完成"
     _pairs_output(records, fmt, color, "days_left", title, scope, ws.plan_label)
     report_notes(ws, scope, day, fmt)
 
 
+class _Pending:
+    """Records still to be made, one at a time as a machine format writes them (workspace
+    ``due_records``); true when there is at least one, which is made first to know it."""
+
+    def __init__(self, records: Iterator[dict[str, Any]]) -> None:
+        self._first = next(records, None)
+        self._rest = records
+
+    def __bool__(self) -> bool:
+        return self._first is not None
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        if self._first is not None:
+            yield self._first
+            yield from self._rest
+
+
+def _listing(records: Iterator[dict[str, Any]], fmt: str) -> Any:
+    """A table needs every record at hand (to count and group them); a machine format takes
+    them as they come."""
+    return list(records) if fmt == "table" else _Pending(records)
+
+
 def _pairs_output(
-    records: list[dict[str, Any]], fmt: str, color: str, days_key: str, title: str, scope: Any, plan: str
+    records: Any, fmt: str, color: str, days_key: str, title: str, scope: Any, plan: str
 ) -> None:
     one_unit = bool(scope.names)
     if fmt != "table":
