@@ -300,6 +300,34 @@ def test_a_writer_killed_before_the_log_index_leaves_the_file_readable(tmp_path:
     assert sorted(os.listdir(place)) == ["state.sqlite3"]
 
 
+def test_a_log_left_without_its_index_is_recovered_by_its_owner(tmp_path: Path) -> None:
+    """A commit still in the write-ahead log whose index (-shm) is gone (SQLite deletes the index
+    first when the last connection closes; a kill there leaves the log alone): the owner's next
+    read has SQLite rebuild the index and shows every commit, the one in the log included."""
+    place = tmp_path / "place"
+    place.mkdir()
+    state = place / "state.sqlite3"
+    mark = [installed_gongkai(), "done", "--unit", "区教体局", "--date", "2023-11-20", "--state", str(state)]
+    assert subprocess.run([*mark, "7"], capture_output=True, timeout=BOUND).returncode == 0
+    holder = subprocess.Popen(  # another connection attached, so that the next write is not folded
+        [sys.executable, "-c", "import os, sqlite3, sys\n"
+         f"c = sqlite3.connect({str(state)!r}); c.execute('SELECT count(*) FROM marks').fetchall()\n"
+         "print('ready', flush=True); sys.stdin.readline(); os._exit(0)"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline() == "ready\n"
+    assert subprocess.run([*mark, "8"], capture_output=True, timeout=BOUND).returncode == 0
+    holder.stdin.write("\n")
+    holder.stdin.flush()
+    holder.wait(timeout=BOUND)  # gone without closing: the log keeps task 8
+    assert (place / "state.sqlite3-wal").stat().st_size > 0
+    (place / "state.sqlite3-shm").unlink()
+    r = read_log(state)
+    assert r.returncode == 0, r.stderr
+    assert [e["task_id"] for e in json.loads(r.stdout)] == [7, 8]
+
+
 def test_a_new_state_file_and_its_directories_are_private(tmp_path: Path) -> None:
     """Under umask 022, the default data directory (and the parents made for it) 0700, the file 0600."""
     home = tmp_path / "home"

@@ -816,7 +816,15 @@ class _Reading:
     def _attach(self) -> sqlite3.Connection:
         if self._alone:
             return _guard(self.path, "open", lambda: _read_only(self.path, "?immutable=1"))
-        if not _await_index(self.path):
+        if not _await_index(self.path) and _writable(self.path):
+            # A log without its index: a writer killed while closing (SQLite deletes the index
+            # before the log) or while starting. Whoever may write lets SQLite rebuild the index,
+            # as any write command would; others are told who can.
+            _guard(self.path, "open", lambda: _rebuild_index(self.path))
+            if not _log_exists(self.path):  # folded away too: every commit is in the file
+                self._alone = True
+                return _guard(self.path, "open", lambda: _read_only(self.path, "?immutable=1"))
+        if not os.path.lexists(f"{self.path}-shm"):
             raise StateError(
                 f"状态文件旁有预写日志 {self.path.name}-wal 却没有它的索引 {self.path.name}-shm；"
                 f"由能写入它的用户运行任一写入命令（如 gongkai done）即可恢复：{self.path}"
@@ -853,6 +861,16 @@ class _Reading:
         if self._lock is not None:
             fd, self._lock = self._lock, None
             os.close(fd)
+
+
+def _rebuild_index(path: Path) -> None:
+    """Open the file read-write and read it: SQLite recovers the log into a new index (-shm), and
+    folds both away on closing when no one else is attached."""
+    conn = sqlite3.connect(str(path), timeout=busy_seconds(), isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    finally:
+        conn.close()
 
 
 def _read_only(path: Path, query: str) -> sqlite3.Connection:
