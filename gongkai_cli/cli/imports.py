@@ -8,7 +8,7 @@ import typer
 
 from ..errors import EXIT_FOUND
 from .app import GongkaiCommand, found
-from .options import ARGUMENTS, opt, say
+from .options import arg, opt, say
 
 import_app = typer.Typer(add_completion=False)
 
@@ -17,11 +17,9 @@ import_app = typer.Typer(add_completion=False)
 def import_(
     path: Annotated[
         str,
-        typer.Argument(
-            help="分解表文件：.docx、.xlsx、.xls、.html、.csv、.tsv 或文本（.doc/.wps/.pdf 先另存为 .docx）",
-            metavar="PATH",
-            show_default=False,
-            rich_help_panel=ARGUMENTS,
+        arg(
+            "分解表文件：.docx、.xlsx、.xls、.html、.csv、.tsv 或文本（.doc/.wps/.pdf 先另存为 .docx）",
+            "PATH",
         ),
     ],
     output: Annotated[

@@ -9,13 +9,13 @@ import typer
 from ..errors import UsageError
 from .app import GongkaiCommand
 from .options import (
-    ARGUMENTS,
     AllOpt,
     AsOfOpt,
     PlanOpt,
     ScopeOpt,
     StateOpt,
     WindowOpt,
+    arg,
     choice,
     offer_values,
     opt,
@@ -37,14 +37,12 @@ LEDGERS = ("xlsx", "csv", "ics", "html", "md", "docx")
 def export(
     kind: Annotated[
         str,
-        typer.Argument(
-            help="格式：xlsx（台账）、csv（台账，Excel 可直接打开）、ics（截止日期日历）、html（进度页面）、"
+        arg(
+            "格式：xlsx（台账）、csv（台账，Excel 可直接打开）、ics（截止日期日历）、html（进度页面）、"
             "md（Markdown 报告）、docx（Word：分解表或完成情况报告，见 --kind）",
-            metavar="FORMAT",
+            "FORMAT",
             callback=choice("FORMAT", LEDGERS),
             autocompletion=offer_values(LEDGERS),
-            show_default=False,
-            rich_help_panel=ARGUMENTS,
         ),
     ],
     output: Annotated[

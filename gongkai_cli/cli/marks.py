@@ -10,15 +10,14 @@ from ..output import View, render
 from ..store.base import PREFER_VALUES
 from .app import PANEL_COMMANDS, GongkaiCommand, GongkaiGroup
 from .options import (
-    ARGUMENTS,
     ColorOpt,
     FormatOpt,
     PlanOpt,
     StateOpt,
     UnitOpt,
     UnitsOpt,
+    arg,
     choice,
-    offer,
     opt,
     say,
     summarise,
@@ -33,16 +32,7 @@ done_app, note_app, undo_app, log_app = (
     typer.Typer(add_completion=False),
 )
 
-IdsArg = Annotated[
-    list[str],
-    typer.Argument(
-        help="任务编号，可写多个，也可写 7-9 或 7,8,9",
-        metavar="ID",
-        show_default=False,
-        rich_help_panel=ARGUMENTS,
-        autocompletion=offer("task"),
-    ),
-]
+IdsArg = Annotated[list[str], arg("任务编号，可写多个，也可写 7-9 或 7,8,9", "ID", task=True)]
 ByOpt = Annotated[str | None, opt("--by", help="操作人，默认为当前登录名", metavar="NAME")]
 AllUnitsOpt = Annotated[bool, opt("--all-units", help="该行的全部责任单位（协调人用）")]
 
@@ -100,22 +90,8 @@ def done(
 
 @note_app.command(cls=GongkaiCommand)
 def note(
-    ids: Annotated[
-        str,
-        typer.Argument(
-            help="任务编号，也可写 7,8 或 7-9",
-            metavar="ID",
-            show_default=False,
-            rich_help_panel=ARGUMENTS,
-            autocompletion=offer("task"),
-        ),
-    ],
-    text: Annotated[
-        str,
-        typer.Argument(
-            help="佐证材料：链接、文号等", metavar="TEXT", show_default=False, rich_help_panel=ARGUMENTS
-        ),
-    ],
+    ids: Annotated[str, arg("任务编号，也可写 7,8 或 7-9", "ID", task=True)],
+    text: Annotated[str, arg("佐证材料：链接、文号等", "TEXT")],
     unit: UnitsOpt = None,
     all_units: AllUnitsOpt = False,
     by: ByOpt = None,
@@ -155,16 +131,7 @@ def undo(
 
 @log_app.command(cls=GongkaiCommand)
 def log(
-    task_id: Annotated[
-        str | None,
-        typer.Argument(
-            help="只看这一项任务",
-            metavar="[ID]",
-            show_default=False,
-            rich_help_panel=ARGUMENTS,
-            autocompletion=offer("task"),
-        ),
-    ] = None,
+    task_id: Annotated[str | None, arg("只看这一项任务", "[ID]", task=True)] = None,
     unit: UnitOpt = None,
     fmt: FormatOpt = "table",
     color: ColorOpt = "auto",
@@ -223,9 +190,7 @@ def marks_export(
 def marks_import(
     path: Annotated[
         str,
-        typer.Argument(
-            help="gongkai marks export 导出的 JSON 文件", metavar="PATH", rich_help_panel=ARGUMENTS
-        ),
+        arg("gongkai marks export 导出的 JSON 文件", "PATH"),
     ],
     prefer: Annotated[
         str | None,

@@ -73,6 +73,14 @@ def opt(*names: str, help: str, metavar: str = "", **kwargs: Any) -> Any:
     return typer.Option(*names, help=help, metavar=metavar or None, rich_help_panel=OPTIONS, **kwargs)
 
 
+def arg(help: str, metavar: str, **kwargs: Any) -> Any:
+    """A typer.Argument in the 参数 panel, without Typer's English "[default: …]"; ``task=True``:
+    a task id, completed on Tab from the plan."""
+    if kwargs.pop("task", False):
+        kwargs["autocompletion"] = offer("task")
+    return typer.Argument(help=help, metavar=metavar, show_default=False, rich_help_panel=ARGUMENTS, **kwargs)
+
+
 def not_empty(name: str) -> Callable[[Any], Any]:
     """A callback refusing an empty path: ``--state ""`` (an unset variable in a script) must not
     quietly mean the default file."""

@@ -9,7 +9,7 @@ import typer
 from ..errors import EXIT_FOUND
 from ..output import View, render
 from .app import PANEL_COMMANDS, GongkaiCommand, GongkaiGroup, found
-from .options import ARGUMENTS, ColorOpt, FormatOpt, PlanOpt, opt, say
+from .options import ColorOpt, FormatOpt, PlanOpt, arg, opt, say
 
 # One Typer app per command: the root group builds only the command that runs (cli/app.py).
 validate_app, schema_app = typer.Typer(add_completion=False), typer.Typer(add_completion=False)
@@ -19,12 +19,7 @@ validate_app, schema_app = typer.Typer(add_completion=False), typer.Typer(add_co
 def validate(
     path: Annotated[
         str | None,
-        typer.Argument(
-            help="要检查的计划文件；默认为当前使用的计划",
-            metavar="[PATH]",
-            show_default=False,
-            rich_help_panel=ARGUMENTS,
-        ),
+        arg("要检查的计划文件；默认为当前使用的计划", "[PATH]"),
     ] = None,
     plan_file: PlanOpt = None,
 ) -> None:
@@ -104,9 +99,7 @@ def plans(ctx: typer.Context, fmt: FormatOpt = "table", color: ColorOpt = "auto"
 def plans_install(
     path: Annotated[
         str,
-        typer.Argument(
-            help="计划文件（YAML）", metavar="FILE", show_default=False, rich_help_panel=ARGUMENTS
-        ),
+        arg("计划文件（YAML）", "FILE"),
     ],
     name: Annotated[
         str | None,
@@ -130,9 +123,7 @@ def plans_install(
 def plans_remove(
     name: Annotated[
         str,
-        typer.Argument(
-            help="已安装计划的名称", metavar="NAME", show_default=False, rich_help_panel=ARGUMENTS
-        ),
+        arg("已安装计划的名称", "NAME"),
     ],
 ) -> None:
     """删除一个已安装的计划。完成记录不受影响，仍保存在状态文件中。

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from .app import PANEL_COMMANDS, GongkaiCommand, GongkaiGroup
-from .options import ARGUMENTS, PlanOpt, StateOpt, UnitsOpt, opt, say, workspace
+from .options import PlanOpt, StateOpt, UnitsOpt, arg, opt, say, workspace
 
 state_app = typer.Typer(
     cls=GongkaiGroup, no_args_is_help=True, add_completion=False, help="状态文件的位置；全区共用的数据库。"
@@ -75,9 +75,7 @@ ROLE_HELP = "数据库登录账号（先由管理员用 CREATE ROLE 建好，能
 
 @state_app.command("grant", cls=GongkaiCommand, rich_help_panel=PANEL_COMMANDS)
 def state_grant(
-    role: Annotated[
-        str, typer.Argument(help=ROLE_HELP, metavar="ROLE", show_default=False, rich_help_panel=ARGUMENTS)
-    ],
+    role: Annotated[str, arg(ROLE_HELP, "ROLE")],
     unit: UnitsOpt = None,
     coordinator: Annotated[bool, opt("--coordinator", help="协调人：可为任何单位标记")] = False,
     plan_file: PlanOpt = None,

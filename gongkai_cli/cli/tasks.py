@@ -9,7 +9,6 @@ from ..queries import STATUS_FILTER_LABELS
 from ..workspace import TaskList
 from .app import GongkaiCommand
 from .options import (
-    ARGUMENTS,
     AllOpt,
     AsOfOpt,
     ColorOpt,
@@ -19,6 +18,7 @@ from .options import (
     SectionOpt,
     ShowFormatOpt,
     StateOpt,
+    arg,
     offer,
     offer_values,
     opt,
@@ -108,16 +108,7 @@ def _caption(found: TaskList, scope: Any) -> str:
 
 @show_app.command(cls=GongkaiCommand)
 def show(
-    task_id: Annotated[
-        str,
-        typer.Argument(
-            help="任务编号",
-            metavar="ID",
-            show_default=False,
-            rich_help_panel=ARGUMENTS,
-            autocompletion=offer("task"),
-        ),
-    ],
+    task_id: Annotated[str, arg("任务编号", "ID", task=True)],
     unit: ScopeOpt = None,
     all_units: AllOpt = False,
     as_of: AsOfOpt = None,
