@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from .dates import parse_date, parse_duration, plan_zone, today
 from .errors import UsageError
@@ -151,6 +151,21 @@ def login_name() -> str:
 def _marker(by: str | None) -> str:
     """Who a mark is recorded as: ``--by`` when given, else the login name."""
     return (by or "").strip() or login_name()
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _listed(records: Callable[_P, Iterator[_R]]) -> Callable[_P, list[_R]]:
+    """The list of what a ``*_records`` method yields one at a time: the library's ``due`` and
+    ``overdue``, with the same arguments."""
+
+    def listed(*args: _P.args, **kwargs: _P.kwargs) -> list[_R]:
+        return list(records(*args, **kwargs))
+
+    listed.__doc__ = records.__doc__
+    return listed
 
 
 class Workspace:
@@ -498,15 +513,6 @@ class Workspace:
         lines = status_lines(self.plan, self.directory, self.completion(day), by, day, days, who)
         return status_records(lines)
 
-    def overdue(
-        self,
-        as_of: DateLike = None,
-        unit: UnitsLike = None,
-        section: str | int | None = None,
-        all_units: bool = False,
-    ) -> list[dict[str, Any]]:
-        return list(self.overdue_records(as_of, unit, section, all_units))
-
     def overdue_records(
         self,
         as_of: DateLike = None,
@@ -523,16 +529,6 @@ class Workspace:
             self.plan, self.directory, self.completion(day), day, who, self.section(section)
         )
         return pair_records(self.plan, pairs, "days_overdue", self.directory)
-
-    def due(
-        self,
-        within: int | str = 7,
-        as_of: DateLike = None,
-        unit: UnitsLike = None,
-        section: str | int | None = None,
-        all_units: bool = False,
-    ) -> list[dict[str, Any]]:
-        return list(self.due_records(within, as_of, unit, section, all_units))
 
     def due_records(
         self,
@@ -553,6 +549,9 @@ class Workspace:
             self.plan, self.directory, self.completion(day), day, days, who, self.section(section)
         )
         return pair_records(self.plan, pairs, "days_left", self.directory)
+
+    overdue = _listed(overdue_records)
+    due = _listed(due_records)
 
     # -- marking ---------------------------------------------------------------------------
 
