@@ -14,6 +14,7 @@ import io
 import os
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import typer
@@ -118,15 +119,7 @@ class ChineseHelp:
         from ..compat import fold_help_text
 
         fold_help_text()
-        try:
-            super().format_help(ctx, formatter)  # type: ignore[misc]
-        except SystemExit as exc:
-            # Rich's console ends the process with exit 1 when the reader of the help has gone
-            # (`gongkai --help | head -1`), having pointed stdout at /dev/null; gongkai's rule for a
-            # reader that stops early is exit 0
-            if isinstance(exc.__context__, BrokenPipeError):
-                _reader_gone()
-            raise
+        super().format_help(ctx, formatter)  # type: ignore[misc]
 
 
 class GongkaiCommand(ChineseHelp, TyperCommand):
@@ -172,12 +165,8 @@ class RootGroup(GongkaiGroup):
         return built
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
-        # --version writes while the command line is parsed, before invoke; unbuffered
-        # (PYTHONUNBUFFERED), a closed pipe shows there
-        try:
+        with _reader_may_leave():  # --help and --version write while the command line is parsed
             return super().make_context(info_name, args, parent=parent, **extra)
-        except BrokenPipeError:
-            _reader_gone()
 
     def shell_complete(self, ctx: Any, incomplete: str) -> Any:
         self.listing = True  # command names and summaries, without importing every command
@@ -223,16 +212,30 @@ class RootGroup(GongkaiGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
-        # A closed pipe and Ctrl-C are caught here: the framework would turn them into exit 1 and
-        # a silent exit 130 on their way out.
+        # Ctrl-C is caught here: the framework would turn it into a silent exit 130 on its way out.
         try:
-            rv = super().invoke(ctx)
-            sys.stdout.flush()  # now, not at interpreter exit where a closed pipe prints a warning
-            return rv
-        except BrokenPipeError:
-            _reader_gone()
+            with _reader_may_leave():
+                rv = super().invoke(ctx)
+                sys.stdout.flush()  # now, not at interpreter exit where a closed pipe prints a warning
+                return rv
         except KeyboardInterrupt:
             interrupted()
+
+
+@contextlib.contextmanager
+def _reader_may_leave() -> Iterator[None]:
+    """Where output is written under the framework's handling (parsing, which prints --help and
+    --version, and the command), whose rule for a reader that went away is exit 1 (Typer's for a
+    closed pipe; Rich's console raises SystemExit(1) after pointing stdout at /dev/null): gongkai's
+    rule instead (``_reader_gone``)."""
+    try:
+        yield
+    except BrokenPipeError:
+        _reader_gone()
+    except SystemExit as exc:
+        if exc.code == 1 and isinstance(exc.__context__, BrokenPipeError):
+            _reader_gone()
+        raise
 
 
 # What to exit with when the reader of stdout goes away: 0, unless the command has already found what

@@ -13,7 +13,6 @@ Rich lays the tables out and draws them; two things are done here before text re
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import sys
@@ -229,13 +228,6 @@ def terminal_width(stream: Any) -> int:
     return 80
 
 
-class _Console(Console):
-    def on_broken_pipe(self) -> None:
-        """The reader went away (`gongkai tasks | head`): on to the command line's own handling, as
-        for the machine formats (exit 0, or what the command has found), not Rich's exit 1."""
-        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
-
-
 def console_for(color: str = "auto", stderr: bool = False) -> Console:
     """``--color auto|always|never``: styles on a terminal only, unless forced; NO_COLOR (read by
     Rich) keeps bold and drops colours."""
@@ -245,7 +237,7 @@ def console_for(color: str = "auto", stderr: bool = False) -> Console:
         kwargs["color_system"] = None
     elif color == "always":
         kwargs.update(force_terminal=True, color_system="standard")
-    return _Console(**kwargs, emoji=False, markup=False, soft_wrap=False)
+    return Console(**kwargs, emoji=False, markup=False, soft_wrap=False)
 
 
 def draw(renderables: Sequence[RenderableType], color: str = "auto") -> None:
